@@ -1,0 +1,632 @@
+/**
+ * The nmap command-line grammar, hand-written because no argument library speaks it:
+ * single-dash long options (`-open`), letter families with attached values (`-sSU`, `-Pn`,
+ * `-T4`, `-p22`), optional attached counts (`-vv`, `-v2`) and bundled flags (`-nF`).
+ *
+ * Only syntax and option-to-option consistency are checked here; target and port
+ * specifications are kept as typed and validated by their own parsers.
+ *
+ * @module
+ */
+import { parseDuration } from "./duration.ts";
+import { UsageError } from "./errors.ts";
+import { defaultOptions, type Options, type ScanType } from "./options.ts";
+
+/**
+ * nmap options that Portolan recognises but does not implement yet, keyed as typed
+ * (`-sV`, `--script`) with what they do. Remove an entry when its feature lands.
+ */
+export const NOT_SUPPORTED_YET: Readonly<Record<string, string>> = {
+  // Target specification
+  "-iR": "random targets",
+  // Host discovery
+  "-sn": "ping scan",
+  "-sP": "ping scan",
+  "-PS": "TCP SYN ping",
+  "-PA": "TCP ACK ping",
+  "-PU": "UDP ping",
+  "-PY": "SCTP INIT ping",
+  "-PE": "ICMP echo ping",
+  "-PP": "ICMP timestamp ping",
+  "-PM": "ICMP netmask ping",
+  "-PO": "IP protocol ping",
+  "-PR": "ARP ping",
+  "--disable-arp-ping": "ARP ping control",
+  "--traceroute": "traceroute",
+  "--dns-servers": "custom DNS servers",
+  "--system-dns": "system DNS resolver",
+  // Scan techniques
+  "-sY": "SCTP INIT scan",
+  "-sZ": "SCTP COOKIE ECHO scan",
+  "-sO": "IP protocol scan",
+  "-sI": "idle scan",
+  "-sM": "Maimon scan",
+  "-b": "FTP bounce scan",
+  "--scanflags": "custom TCP flags",
+  // Port specification
+  "--port-ratio": "port selection by ratio",
+  // Service, OS and script detection
+  "-sV": "version detection",
+  "--version-intensity": "version detection",
+  "--version-light": "version detection",
+  "--version-all": "version detection",
+  "--version-trace": "version detection",
+  "-O": "OS detection",
+  "--osscan-guess": "OS detection",
+  "--osscan-limit": "OS detection",
+  "--max-os-tries": "OS detection",
+  "-A": "aggressive scan",
+  "-sC": "default scripts",
+  "--script": "scripting",
+  "--script-args": "scripting",
+  "--script-args-file": "scripting",
+  "--script-trace": "scripting",
+  "--script-updatedb": "scripting",
+  "--script-help": "scripting",
+  // Timing and performance
+  "--min-parallelism": "parallelism control",
+  "--max-parallelism": "parallelism control",
+  "--min-hostgroup": "host group sizing",
+  "--max-hostgroup": "host group sizing",
+  "--scan-delay": "probe delay",
+  "--max-scan-delay": "probe delay",
+  "--defeat-rst-ratelimit": "rate-limit workarounds",
+  "--defeat-icmp-ratelimit": "rate-limit workarounds",
+  // Firewall/IDS evasion and spoofing
+  "-f": "packet fragmentation",
+  "--mtu": "packet fragmentation",
+  "-D": "decoys",
+  "-S": "source address spoofing",
+  "-e": "interface selection",
+  "-g": "fixed source port",
+  "--source-port": "fixed source port",
+  "--data": "custom payloads",
+  "--data-string": "custom payloads",
+  "--data-length": "payload padding",
+  "--ip-options": "IP options",
+  "--spoof-mac": "MAC address spoofing",
+  "--ttl": "custom TTL",
+  "--badsum": "bad checksums",
+  "--proxies": "proxies",
+  // Output
+  "-oX": "XML output",
+  "-oG": "grepable output",
+  "-oA": "output in all formats",
+  "-oS": "script kiddie output",
+  "-oM": "machine output",
+  "--append-output": "appending output",
+  "--resume": "resuming a scan",
+  "--stats-every": "periodic statistics",
+  "--packet-trace": "packet tracing",
+  "--iflist": "interface listing",
+  "--stylesheet": "XML stylesheets",
+  "--webxml": "XML stylesheets",
+  "--no-stylesheet": "XML stylesheets",
+  // Misc
+  "--privileged": "privilege overrides",
+  "--unprivileged": "privilege overrides",
+  "--send-eth": "Ethernet sending",
+  "--send-ip": "IP sending",
+  "--datadir": "custom data directories",
+};
+
+/** Parser state shared by every option handler. */
+interface ParseState {
+  options: Options;
+  /** Options already seen, for the ones nmap allows only once. */
+  seen: Set<string>;
+}
+
+/** How a long option is handled: whether it takes a value, and what it does. */
+interface LongOption {
+  value: boolean;
+  apply: (state: ParseState, value: string) => void;
+}
+
+/** How a single-letter option is handled; `optional` values must be attached (`-v2`). */
+interface ShortOption {
+  value: "none" | "required" | "optional";
+  apply: (state: ParseState, value: string) => void;
+}
+
+/** Keys of `Options` whose type admits `V`. */
+type KeysAccepting<V> = { [K in keyof Options]-?: V extends Options[K] ? K : never }[keyof Options];
+
+/** A handler that sets a fixed value, for flags. */
+function set<K extends keyof Options>(key: K, fixed: Options[K]): ShortOption["apply"] {
+  return (state) => {
+    state.options[key] = fixed;
+  };
+}
+
+/** A handler that stores the option's value as typed. */
+function setValue(key: KeysAccepting<string>): LongOption["apply"] {
+  return (state, value) => {
+    state.options[key] = value;
+  };
+}
+
+const LONG_OPTIONS: Readonly<Record<string, LongOption>> = {
+  "iL": {
+    value: true,
+    apply: (state, value) => {
+      once(state, "-iL", "only one -iL input file is allowed");
+      state.options.inputFile = value;
+    },
+  },
+  "exclude": {
+    value: true,
+    apply: (state, value) => {
+      const specs = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+      if (specs.length === 0) throw new UsageError("option --exclude needs a value");
+      state.options.exclude.push(...specs);
+    },
+  },
+  "excludefile": { value: true, apply: setValue("excludeFile") },
+  "exclude-ports": { value: true, apply: setValue("excludePorts") },
+  "top-ports": {
+    value: true,
+    apply: (state, value) => {
+      state.options.topPorts = positiveInteger(value, "--top-ports");
+    },
+  },
+  "min-rate": {
+    value: true,
+    apply: (state, value) => {
+      state.options.minRate = positiveNumber(value, "--min-rate");
+    },
+  },
+  "max-rate": {
+    value: true,
+    apply: (state, value) => {
+      state.options.maxRate = positiveNumber(value, "--max-rate");
+    },
+  },
+  "max-retries": {
+    value: true,
+    apply: (state, value) => {
+      state.options.maxRetries = nonNegativeInteger(value, "--max-retries");
+    },
+  },
+  "host-timeout": {
+    value: true,
+    apply: (state, value) => {
+      // 0 means no timeout, as in nmap.
+      state.options.hostTimeout = parseDuration(value, { option: "--host-timeout" });
+    },
+  },
+  "min-rtt-timeout": {
+    value: true,
+    apply: (state, value) => {
+      state.options.minRttTimeout = parseDuration(value, { option: "--min-rtt-timeout" });
+    },
+  },
+  "max-rtt-timeout": {
+    value: true,
+    apply: (state, value) => {
+      const ms = parseDuration(value, { option: "--max-rtt-timeout" });
+      // Below a few milliseconds even loopback replies would be declared lost.
+      if (ms < 5) throw new UsageError(`--max-rtt-timeout must be at least 5ms, got '${value}'`);
+      state.options.maxRttTimeout = ms;
+    },
+  },
+  "initial-rtt-timeout": {
+    value: true,
+    apply: (state, value) => {
+      const ms = parseDuration(value, { option: "--initial-rtt-timeout" });
+      if (ms <= 0) throw new UsageError(`--initial-rtt-timeout must be positive, got '${value}'`);
+      state.options.initialRttTimeout = ms;
+    },
+  },
+  "seed": {
+    value: true,
+    apply: (state, value) => {
+      state.options.seed = nonNegativeInteger(value, "--seed");
+    },
+  },
+  "open": { value: false, apply: set("openOnly", true) },
+  "reason": { value: false, apply: set("reason", true) },
+  "oN": { value: true, apply: setValue("normalOutput") },
+  "oJ": { value: true, apply: setValue("jsonOutput") },
+  "help": { value: false, apply: set("help", true) },
+  "version": { value: false, apply: set("version", true) },
+};
+
+const SCAN_LETTERS: Readonly<Record<string, ScanType>> = {
+  T: "connect",
+  S: "syn",
+  A: "ack",
+  F: "fin",
+  N: "null",
+  X: "xmas",
+  W: "window",
+  U: "udp",
+};
+
+const TIMING_NAMES: readonly string[] = [
+  "paranoid",
+  "sneaky",
+  "polite",
+  "normal",
+  "aggressive",
+  "insane",
+];
+
+const SHORT_OPTIONS: Readonly<Record<string, ShortOption>> = {
+  "6": { value: "none", apply: set("ipv6", true) },
+  n: { value: "none", apply: set("resolve", "never") },
+  R: { value: "none", apply: set("resolve", "always") },
+  F: { value: "none", apply: set("fast", true) },
+  r: { value: "none", apply: set("sequentialPorts", true) },
+  h: { value: "none", apply: set("help", true) },
+  V: { value: "none", apply: set("version", true) },
+  p: {
+    value: "required",
+    apply: (state, value) => {
+      once(state, "-p", "only one -p option is allowed; separate port ranges with commas");
+      state.options.ports = value;
+    },
+  },
+  T: {
+    value: "required",
+    apply: (state, value) => {
+      state.options.timing = timing(value);
+    },
+  },
+  s: { value: "required", apply: scanTypes },
+  P: { value: "required", apply: discovery },
+  v: {
+    value: "optional",
+    apply: (state, value) => {
+      state.options.verbosity = level(state.options.verbosity, value, "v");
+    },
+  },
+  d: {
+    value: "optional",
+    apply: (state, value) => {
+      state.options.debug = level(state.options.debug, value, "d");
+    },
+  },
+};
+
+/**
+ * Parse a command line (without the program name) the way nmap does.
+ *
+ * Non-option words are target specifications, kept as typed; `--` ends the options.
+ * Long options take `--opt value`, `--opt=value` and nmap's single-dash `-opt value`.
+ * Any mistake throws a {@linkcode UsageError} with a one-line message.
+ *
+ * @example
+ * ```ts
+ * const options = parseArgs(["-sT", "-p22,80", "-T4", "--open", "127.0.0.1"]);
+ * options.scanTypes; // ["connect"]
+ * options.ports; // "22,80"
+ * ```
+ */
+export function parseArgs(argv: string[]): Options {
+  const state: ParseState = { options: defaultOptions(), seen: new Set() };
+  const cursor = { argv, index: 0 };
+  while (cursor.index < argv.length) {
+    const word = argv[cursor.index++];
+    if (word === "--") {
+      state.options.targets.push(...argv.slice(cursor.index));
+      break;
+    }
+    if (word.length < 2 || !word.startsWith("-")) {
+      state.options.targets.push(word);
+    } else if (word.startsWith("--")) {
+      parseLong(word, { cursor, state });
+    } else {
+      parseSingleDash(word, { cursor, state });
+    }
+  }
+  // Help and version win over everything else, as they do in nmap.
+  if (!state.options.help && !state.options.version) validate(state.options);
+  return state.options;
+}
+
+interface Cursor {
+  argv: string[];
+  index: number;
+}
+
+interface WordContext {
+  cursor: Cursor;
+  state: ParseState;
+}
+
+function parseLong(word: string, ctx: WordContext): void {
+  const body = word.slice(2);
+  const eq = body.indexOf("=");
+  const name = eq < 0 ? body : body.slice(0, eq);
+  const spec = LONG_OPTIONS[name];
+  if (spec === undefined) {
+    rejectIfNotSupported(`--${name}`);
+    rejectIfNotSupported(`-${name}`);
+    throw unknownOption(`--${name}`);
+  }
+  runLong(name, spec, { ...ctx, inline: eq < 0 ? undefined : body.slice(eq + 1) });
+}
+
+function runLong(
+  name: string,
+  spec: LongOption,
+  ctx: WordContext & { inline: string | undefined },
+): void {
+  const display = longDisplay(name);
+  if (!spec.value) {
+    if (ctx.inline !== undefined) throw new UsageError(`option ${display} takes no value`);
+    spec.apply(ctx.state, "");
+    return;
+  }
+  const value = ctx.inline ?? takeValue(ctx.cursor, display);
+  if (value === "") throw new UsageError(`option ${display} needs a value`);
+  spec.apply(ctx.state, value);
+}
+
+function parseSingleDash(word: string, ctx: WordContext): void {
+  const body = word.slice(1);
+  if (body.length > 1) {
+    const eq = body.indexOf("=");
+    const name = eq < 0 ? body : body.slice(0, eq);
+    const spec = LONG_OPTIONS[name];
+    if (spec !== undefined) {
+      runLong(name, spec, { ...ctx, inline: eq < 0 ? undefined : body.slice(eq + 1) });
+      return;
+    }
+    rejectIfNotSupported(`-${name}`);
+    rejectIfNotSupported(`--${name}`);
+    if (SHORT_OPTIONS[body[0]] === undefined) rejectAttachedToLong(body);
+  }
+  parseCluster(word, ctx);
+}
+
+/** `-oNfile` and friends: nmap refuses them too, because `-oN` is a long option. */
+function rejectAttachedToLong(body: string): void {
+  const prefix = body.slice(0, 2);
+  rejectIfNotSupported(`-${prefix}`);
+  const spec = LONG_OPTIONS[prefix];
+  if (spec?.value) {
+    throw new UsageError(
+      `option -${prefix} needs a space before its value (did you mean '-${prefix} ${
+        body.slice(2)
+      }'?)`,
+    );
+  }
+}
+
+/** Bundled single letters, getopt style: flags chain, and a value-taking letter ends the word. */
+function parseCluster(word: string, ctx: WordContext): void {
+  const body = word.slice(1);
+  for (let i = 0; i < body.length; i++) {
+    const letter = body[i];
+    const spec = SHORT_OPTIONS[letter];
+    if (spec === undefined) {
+      // Deep inside a word, an unknown letter is more likely a typo of a long option
+      // (`-reaosn`) than a bundled nmap flag, so prefer the suggestion.
+      if (i > 0 && suggest(word) !== undefined) throw unknownOption(word);
+      rejectIfNotSupported(`-${letter}`);
+      throw unknownOption(word);
+    }
+    if (spec.value === "none") {
+      spec.apply(ctx.state, "");
+      continue;
+    }
+    const rest = body.slice(i + 1);
+    const value = rest !== "" || spec.value === "optional"
+      ? rest
+      : takeValue(ctx.cursor, `-${letter}`);
+    spec.apply(ctx.state, value);
+    return;
+  }
+}
+
+function takeValue(cursor: Cursor, display: string): string {
+  if (cursor.index >= cursor.argv.length) {
+    throw new UsageError(`option ${display} needs a value`);
+  }
+  const value = cursor.argv[cursor.index];
+  // A following option is almost always a forgotten value, not a value that starts with a
+  // letter after a dash; a lone "-" (stdin/stdout) and "-100" (ports) stay values.
+  if (/^--?[A-Za-z]/.test(value)) {
+    throw new UsageError(`option ${display} needs a value (found option '${value}')`);
+  }
+  cursor.index++;
+  return value;
+}
+
+function scanTypes(state: ParseState, value: string): void {
+  for (const letter of value) {
+    if (letter === "L") {
+      state.options.listScan = true;
+      continue;
+    }
+    const type = SCAN_LETTERS[letter];
+    if (type === undefined) {
+      rejectIfNotSupported(`-s${letter}`);
+      const upper = letter.toUpperCase();
+      const hint = upper !== letter && (SCAN_LETTERS[upper] !== undefined || upper === "L")
+        ? ` (did you mean -s${upper}?)`
+        : " (scan types: -sT, -sS, -sA, -sF, -sN, -sX, -sW, -sU, -sL)";
+      throw new UsageError(`unknown scan type '-s${letter}'${hint}`);
+    }
+    if (!state.options.scanTypes.includes(type)) state.options.scanTypes.push(type);
+  }
+}
+
+function discovery(state: ParseState, value: string): void {
+  // -P0 and -PN are nmap's older spellings of -Pn.
+  if (value === "n" || value === "N" || value === "0") {
+    state.options.skipDiscovery = true;
+    return;
+  }
+  rejectIfNotSupported(`-P${value[0]}`);
+  throw new UsageError(`unknown host discovery option '-P${value}' (did you mean -Pn?)`);
+}
+
+function timing(value: string): number {
+  if (/^[0-5]$/.test(value)) return Number(value);
+  const index = TIMING_NAMES.indexOf(value.toLowerCase());
+  if (index >= 0) return index;
+  throw new UsageError(
+    `invalid timing template '-T ${value}' (use 0-5 or ${TIMING_NAMES.join(", ")})`,
+  );
+}
+
+/** `-v` adds one, `-vvv` adds three, `-v2` sets the level to 2 (likewise `-d`). */
+function level(current: number, value: string, letter: string): number {
+  if (value === "") return current + 1;
+  if (new RegExp(`^${letter}+$`).test(value)) return current + value.length + 1;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  throw new UsageError(
+    `invalid argument to -${letter}: '${value}' (use -${letter}, -${letter}${letter} or -${letter}<level>)`,
+  );
+}
+
+function once(state: ParseState, key: string, message: string): void {
+  if (state.seen.has(key)) throw new UsageError(message);
+  state.seen.add(key);
+}
+
+function positiveInteger(value: string, option: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`${option} needs a whole number of 1 or more, got '${value}'`);
+  }
+  return n;
+}
+
+function nonNegativeInteger(value: string, option: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw new UsageError(`${option} needs a whole number of 0 or more, got '${value}'`);
+  }
+  return n;
+}
+
+function positiveNumber(value: string, option: string): number {
+  const n = /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`${option} needs a number greater than 0, got '${value}'`);
+  }
+  return n;
+}
+
+/** Checks that need the whole command line; the messages follow nmap's where it has one. */
+function validate(options: Options): void {
+  const { minRate, maxRate, minRttTimeout, maxRttTimeout } = options;
+  if (minRate !== undefined && maxRate !== undefined && minRate > maxRate) {
+    throw new UsageError(
+      `--min-rate ${minRate} must be less than or equal to --max-rate ${maxRate}`,
+    );
+  }
+  if (
+    minRttTimeout !== undefined && maxRttTimeout !== undefined && minRttTimeout > maxRttTimeout
+  ) {
+    throw new UsageError(
+      `--min-rtt-timeout (${minRttTimeout}ms) must not exceed --max-rtt-timeout (${maxRttTimeout}ms)`,
+    );
+  }
+  const tcp = options.scanTypes.filter((t) => t !== "udp");
+  if (tcp.length > 1) {
+    throw new UsageError(
+      `only one TCP scan type may be given, got ${
+        tcp.map(scanFlag).join(" and ")
+      } (-sU can be added to any of them)`,
+    );
+  }
+  if (options.listScan && options.scanTypes.length > 0) {
+    throw new UsageError(
+      `-sL (list scan) cannot be combined with ${options.scanTypes.map(scanFlag).join(", ")}`,
+    );
+  }
+  if (
+    options.listScan &&
+    (options.ports !== undefined || options.fast || options.topPorts !== undefined)
+  ) {
+    throw new UsageError("-sL (list scan) does not scan ports: drop -p, -F and --top-ports");
+  }
+  if (options.fast && options.ports !== undefined) {
+    throw new UsageError("-F (fast scan) cannot be combined with -p; use --top-ports with -p");
+  }
+  if (options.exclude.length > 0 && options.excludeFile !== undefined) {
+    throw new UsageError("--exclude and --excludefile cannot be used together");
+  }
+}
+
+function scanFlag(type: ScanType): string {
+  const letter = Object.keys(SCAN_LETTERS).find((k) => SCAN_LETTERS[k] === type);
+  return `-s${letter}`;
+}
+
+function longDisplay(name: string): string {
+  return name.length <= 2 ? `-${name}` : `--${name}`;
+}
+
+function rejectIfNotSupported(option: string): void {
+  const what = NOT_SUPPORTED_YET[option];
+  if (what !== undefined) {
+    throw new UsageError(`'${option}' (${what}) is not supported yet`);
+  }
+}
+
+function unknownOption(word: string): UsageError {
+  const shown = word.split("=")[0];
+  const suggestion = suggest(word);
+  return new UsageError(
+    suggestion === undefined
+      ? `unknown option '${shown}'`
+      : `unknown option '${shown}' (did you mean ${suggestion}?)`,
+  );
+}
+
+/** Every spelling a suggestion may offer, supported ones first so they win ties. */
+function knownOptionNames(): string[] {
+  const names = Object.keys(LONG_OPTIONS).map(longDisplay);
+  for (const letter of Object.keys(SHORT_OPTIONS)) {
+    if (letter !== "s" && letter !== "P") names.push(`-${letter}`);
+  }
+  names.push(...Object.keys(SCAN_LETTERS).map((l) => `-s${l}`), "-sL", "-Pn");
+  names.push(...Object.keys(NOT_SUPPORTED_YET));
+  return names;
+}
+
+/** The closest known option to `word`, if one is close enough to be a plausible typo. */
+function suggest(word: string): string | undefined {
+  const typed = word.split("=")[0].replace(/^--?/, "");
+  if (typed.length < 3) return undefined;
+  // nmap's getopt accepts unambiguous abbreviations (`--top`); point to the full name.
+  const extensions = Object.keys(LONG_OPTIONS).filter((name) => name.startsWith(typed));
+  if (extensions.length === 1) return longDisplay(extensions[0]);
+  const limit = typed.length <= 4 ? 1 : typed.length <= 8 ? 2 : 3;
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const name of knownOptionNames()) {
+    const distance = editDistance(typed, name.replace(/^--?/, ""));
+    if (distance < bestDistance) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Optimal-string-alignment distance: Levenshtein plus adjacent transpositions (`tpo`). */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    rows.push([i]);
+    for (let j = 1; j <= b.length; j++) rows[i].push(i === 0 ? j : 0);
+  }
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, rows[i - 2][j - 2] + 1);
+      }
+      rows[i][j] = d;
+    }
+  }
+  return rows[a.length][b.length];
+}

@@ -1,0 +1,93 @@
+/**
+ * The `--help` and `--version` texts. The help lists only options that `parseArgs`
+ * accepts today; `help_test.ts` holds it to that.
+ *
+ * @module
+ */
+import meta from "../deno.json" with { type: "json" };
+
+/** Portolan's version, read from `deno.json` so a compiled binary carries it. */
+export const VERSION: string = meta.version;
+
+const HELP = `Portolan ${VERSION} - a port scanner with nmap's command-line grammar
+Usage: portolan [Scan Type(s)] [Options] {target specification}
+TARGET SPECIFICATION:
+  Can pass hostnames, IP addresses, networks, etc.
+  Ex: example.com, 127.0.0.1, 127.0.0.0/24, 127.0.0.1-20, ::1, 198.18.0.0/15
+  With no target at all, Portolan scans 127.0.0.1.
+  -iL <inputfilename>: Input from list of hosts/networks ("-" reads standard input)
+  --exclude <host1[,host2][,host3],...>: Exclude hosts/networks
+  --excludefile <exclude_file>: Exclude list from file
+  -6: Enable IPv6 scanning
+  -n/-R: Never do DNS resolution/Always resolve [default: sometimes]
+HOST DISCOVERY:
+  -sL: List Scan - simply list targets to scan
+  -Pn: Treat all hosts as online -- skip host discovery
+SCAN TECHNIQUES:
+  -sS/-sT/-sA/-sW: TCP SYN/Connect()/ACK/Window scans
+  -sN/-sF/-sX: TCP Null, FIN, and Xmas scans
+  -sU: UDP Scan
+  Without raw-socket privileges Portolan falls back to a connect scan (-sT).
+PORT SPECIFICATION AND SCAN ORDER:
+  -p <port ranges>: Only scan specified ports
+    Ex: -p22; -p1-65535; -p-; -p U:53,111,137,T:21-25,80,139,8080
+  --exclude-ports <port ranges>: Exclude the specified ports from scanning
+  -F: Fast mode - Scan fewer ports than the default scan
+  -r: Scan ports sequentially - don't randomize
+  --top-ports <number>: Scan <number> most common ports
+TIMING AND PERFORMANCE:
+  Options which take <time> are in seconds, or append 'ms' (milliseconds),
+  's' (seconds), 'm' (minutes), or 'h' (hours) to the value (e.g. 30m, 0.5s).
+  -T<0-5>: Set timing template (higher is faster); also -T paranoid|sneaky|polite|
+    normal|aggressive|insane
+  --min-rtt-timeout/--max-rtt-timeout/--initial-rtt-timeout <time>: Specifies
+      probe round trip time.
+  --max-retries <tries>: Caps number of port scan probe retransmissions.
+  --host-timeout <time>: Give up on target after this long
+  --min-rate <number>: Send packets no slower than <number> per second
+  --max-rate <number>: Send packets no faster than <number> per second
+  --seed <number>: Fix the pseudo-random probe order so a scan can be repeated
+OUTPUT:
+  -oN <file>: Output scan in normal format ("-" writes to standard output)
+  -oJ <file>: Output scan as JSON
+  -v: Increase verbosity level (use -vv, -vvv or -v<level> for more)
+  -d: Increase debugging level (use -dd or -d<level> for more)
+  --reason: Display the reason a port is in a particular state
+  --open: Only show open (or possibly open) ports
+MISC:
+  -V/--version: Print version number
+  -h/--help: Print this help summary page.
+EXAMPLES:
+  portolan -v 127.0.0.1
+  portolan -sT -p22,80,443 --open 127.0.0.1 ::1
+  portolan -Pn -T4 --top-ports 100 -oJ scan.json 198.18.0.0/15
+  portolan -sL -n 127.0.0.0/29
+  portolan -sU -p U:53,123 --reason example.com
+`;
+
+/**
+ * The grouped `--help` text, in the layout nmap users know.
+ *
+ * @example
+ * ```ts
+ * console.log(helpText());
+ * ```
+ */
+export function helpText(): string {
+  return HELP;
+}
+
+/**
+ * The `--version` text: Portolan's version, then the runtime and platform it runs on.
+ *
+ * @example
+ * ```ts
+ * versionText().split("\n")[0]; // "Portolan 0.1.0 (Deno 2.9.6, TypeScript ...)"
+ * ```
+ */
+export function versionText(): string {
+  return [
+    `Portolan ${VERSION} (Deno ${Deno.version.deno}, TypeScript ${Deno.version.typescript})`,
+    `Platform: ${Deno.build.target}`,
+  ].join("\n") + "\n";
+}

@@ -1,0 +1,106 @@
+/**
+ * The validated result of parsing the command line. `cli/args.ts` builds it;
+ * `engine/plan.ts` turns it into a `ScanPlan`. Plain data only (JSON-serialisable).
+ */
+
+/** Scan techniques, named after nmap's `-s?` letters. */
+export type ScanType =
+  | "connect" // -sT
+  | "syn" // -sS
+  | "ack" // -sA
+  | "fin" // -sF
+  | "null" // -sN
+  | "xmas" // -sX
+  | "window" // -sW
+  | "udp"; // -sU
+
+/** How names are resolved: `-n` never, `-R` always (reverse for every target), else default. */
+export type ResolveMode = "default" | "never" | "always";
+
+/** Every option Portolan understands. Durations are in milliseconds. */
+export interface Options {
+  /** Target specifications exactly as typed (addresses, CIDR, ranges, names). */
+  targets: string[];
+  /** `-iL FILE` (`-` for stdin). */
+  inputFile?: string;
+  /** `--exclude a,b,c` specifications. */
+  exclude: string[];
+  /** `--excludefile FILE`. */
+  excludeFile?: string;
+  /** `-sL`: list the targets and stop. */
+  listScan: boolean;
+  /** `-6`: IPv6 targets. */
+  ipv6: boolean;
+  /** `-n` / `-R`. */
+  resolve: ResolveMode;
+  /** `-p SPEC` as typed, if given. */
+  ports?: string;
+  /** `--top-ports N`. */
+  topPorts?: number;
+  /** `-F`: top 100 ports. */
+  fast: boolean;
+  /** `--exclude-ports SPEC`. */
+  excludePorts?: string;
+  /** `-r`: scan ports in order rather than in a random permutation. */
+  sequentialPorts: boolean;
+  /** Scan types asked for explicitly; empty means the default for the privilege level. */
+  scanTypes: ScanType[];
+  /** `-Pn`: treat every host as up. */
+  skipDiscovery: boolean;
+  /** `-T0`..`-T5`; 3 (normal) when not given. */
+  timing: number;
+  /** `--min-rate` packets (connects) per second. */
+  minRate?: number;
+  /** `--max-rate` packets (connects) per second. */
+  maxRate?: number;
+  /** `--max-retries N`. */
+  maxRetries?: number;
+  /** `--host-timeout`. */
+  hostTimeout?: number;
+  /** `--min-rtt-timeout`. */
+  minRttTimeout?: number;
+  /** `--max-rtt-timeout`. */
+  maxRttTimeout?: number;
+  /** `--initial-rtt-timeout`. */
+  initialRttTimeout?: number;
+  /** `--seed N`: fixes the probe permutation. */
+  seed?: number;
+  /** `--open`: show only open (and possibly open) ports. */
+  openOnly: boolean;
+  /** `-v` count. */
+  verbosity: number;
+  /** `-d` count. */
+  debug: number;
+  /** `--reason`. */
+  reason: boolean;
+  /** `-oN FILE`. */
+  normalOutput?: string;
+  /** `-oJ FILE`. */
+  jsonOutput?: string;
+  /** `-h` / `--help`. */
+  help: boolean;
+  /** `-V` / `--version`. */
+  version: boolean;
+}
+
+/** The options a bare `portolan` starts from. */
+export function defaultOptions(): Options {
+  return {
+    targets: [],
+    exclude: [],
+    listScan: false,
+    ipv6: false,
+    resolve: "default",
+    fast: false,
+    sequentialPorts: false,
+    scanTypes: [],
+    skipDiscovery: false,
+    timing: 3,
+    openOnly: false,
+    verbosity: 0,
+    debug: 0,
+    reason: false,
+    help: false,
+    version: false,
+  };
+}

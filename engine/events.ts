@@ -1,0 +1,102 @@
+/**
+ * What the engine yields. Writers consume these; the engine never prints.
+ * Every event is plain JSON-serialisable data.
+ */
+
+/** Transport protocols a port belongs to. */
+export type Protocol = "tcp" | "udp";
+
+/** Port states, with nmap's names. */
+export type PortState =
+  | "open"
+  | "closed"
+  | "filtered"
+  | "unfiltered"
+  | "open|filtered"
+  | "closed|filtered";
+
+/** The scan started: what is about to be scanned. */
+export interface StartEvent {
+  type: "start";
+  /** Milliseconds since the epoch. */
+  time: number;
+  /** Scan technique actually used (after any fallback). */
+  scanType: string;
+  /** Protocol and number of ports per host. */
+  ports: { tcp: number; udp: number };
+  /** Number of target addresses. */
+  hosts: number;
+}
+
+/** A host was found up (or, at the end, known to be down). */
+export interface HostEvent {
+  type: "host";
+  address: string;
+  /** The name the user typed or a reverse lookup found. */
+  hostname?: string;
+  status: "up" | "down";
+  /** Why we think so: "localhost-response", "conn-refused", "syn-ack", "user-set", "no-response", ... */
+  reason: string;
+  /** Round-trip latency measured during discovery, milliseconds. */
+  latencyMs?: number;
+}
+
+/** The state of one port on one host. */
+export interface PortEvent {
+  type: "port";
+  address: string;
+  protocol: Protocol;
+  port: number;
+  state: PortState;
+  /** What decided the state: "syn-ack", "conn-refused", "no-response", "host-unreach", ... */
+  reason: string;
+  /** TTL of the reply that decided the state, when known (raw scans). */
+  reasonTtl?: number;
+  /** Round-trip time of the deciding probe, milliseconds. */
+  rttMs?: number;
+}
+
+/** A host's port scan finished (all its probes answered or given up). */
+export interface HostDoneEvent {
+  type: "host-done";
+  address: string;
+  /** True if `--host-timeout` cut the host short. */
+  timedOut: boolean;
+}
+
+/** Periodic progress: safe to ignore. */
+export interface ProgressEvent {
+  type: "progress";
+  /** Probes (connect attempts, packets) sent so far, including retries. */
+  sent: number;
+  /** Target x port pairs decided so far. */
+  done: number;
+  /** Target x port pairs in the scan. */
+  total: number;
+  /** Current sending rate, probes per second. */
+  rate: number;
+}
+
+/** Something the user should know that does not stop the scan. */
+export interface WarningEvent {
+  type: "warning";
+  message: string;
+}
+
+/** The scan finished (or was stopped). */
+export interface EndEvent {
+  type: "end";
+  time: number;
+  /** True when the scan was interrupted before finishing. */
+  partial: boolean;
+}
+
+/** Any event the engine yields. */
+export type ScanEvent =
+  | StartEvent
+  | HostEvent
+  | PortEvent
+  | HostDoneEvent
+  | ProgressEvent
+  | WarningEvent
+  | EndEvent;

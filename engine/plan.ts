@@ -1,0 +1,163 @@
+/**
+ * Options -> ScanPlan: resolve targets and ports, pick the scan technique for the
+ * privileges at hand, and fix the timing. The plan is all the engine needs.
+ */
+import type { Options, ScanType } from "../cli/options.ts";
+import { UsageError } from "../cli/errors.ts";
+import { portsByName, topPorts } from "../registry/services.ts";
+import type { PortSet, ScanPlan } from "./plan_types.ts";
+import { parseTargets, readTargetFile } from "./targets.ts";
+import { parsePortSpec, subtractPorts } from "./ports.ts";
+import { timingPlan } from "./timing.ts";
+
+/** Whether raw (packet-crafting) scans can run here, and if not, why. */
+export type RawAvailability = { ok: true } | { ok: false; reason: string };
+
+/** Hooks that tests (and the library API) can replace. */
+export interface PlanHooks {
+  /** Resolve a hostname to addresses of one family (default: the system resolver). */
+  resolve?: (name: string, family: 4 | 6) => Promise<string[]>;
+  /** Whether raw scans are possible (default: they are not, until the raw engine is wired). */
+  rawAvailability?: () => RawAvailability;
+  /** Read stdin for `-iL -` (default: Deno.stdin). */
+  readStdin?: () => Promise<string>;
+}
+
+/** Scan types that need raw packets. */
+const RAW_TYPES: ReadonlySet<ScanType> = new Set([
+  "syn",
+  "ack",
+  "fin",
+  "null",
+  "xmas",
+  "window",
+  "udp",
+]);
+
+/** Scan types the engines can run today. */
+const SUPPORTED_TYPES: ReadonlySet<ScanType> = new Set(["connect"]);
+
+/**
+ * Build the scan plan for `options`.
+ *
+ * @example
+ * const plan = await buildPlan({ ...defaultOptions(), targets: ["127.0.0.1"], ports: "22,80" });
+ */
+export async function buildPlan(options: Options, hooks: PlanHooks = {}): Promise<ScanPlan> {
+  const specs = [...options.targets];
+  if (options.inputFile !== undefined) specs.push(...await readTargetFile(options.inputFile));
+  if (specs.length === 0) {
+    if (options.inputFile !== undefined) {
+      throw new UsageError(`no targets found in ${options.inputFile}`);
+    }
+    specs.push(options.ipv6 ? "::1" : "127.0.0.1");
+  }
+  const exclude = [...options.exclude];
+  if (options.excludeFile !== undefined) exclude.push(...await readTargetFile(options.excludeFile));
+  const targets = await parseTargets(specs, {
+    ipv6: options.ipv6,
+    exclude,
+    resolve: hooks.resolve,
+  });
+
+  const { scanType, fallbackReason } = chooseScanType(options, hooks);
+  const protocols: ("tcp" | "udp")[] = scanType === "udp" ? ["udp"] : ["tcp"];
+  const ports = options.listScan ? { tcp: [], udp: [] } : choosePorts(options, protocols);
+  const total = ports.tcp.length + ports.udp.length;
+  if (!options.listScan && total === 0) {
+    throw new UsageError("no ports left to scan (check -p and --exclude-ports)");
+  }
+  return {
+    targets,
+    ports,
+    scanType,
+    fallbackReason,
+    skipDiscovery: options.skipDiscovery,
+    timing: timingPlan(options),
+    seed: options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0],
+    sequentialPorts: options.sequentialPorts,
+    resolve: options.resolve,
+  };
+}
+
+function chooseScanType(
+  options: Options,
+  hooks: PlanHooks,
+): { scanType: ScanType; fallbackReason?: string } {
+  const requested = options.scanTypes;
+  if (requested.length > 1) {
+    throw new UsageError(
+      `one scan type at a time for now (got ${requested.map((t) => scanFlag(t)).join(" ")})`,
+    );
+  }
+  const raw = (hooks.rawAvailability ?? (() => ({ ok: false, reason: "" }) as RawAvailability))();
+  if (requested.length === 0) {
+    if (raw.ok && SUPPORTED_TYPES.has("syn")) return { scanType: "syn" };
+    return { scanType: "connect" };
+  }
+  const wanted = requested[0];
+  if (!SUPPORTED_TYPES.has(wanted) && !RAW_TYPES.has(wanted)) {
+    throw new UsageError(`${scanFlag(wanted)} is not supported yet`);
+  }
+  if (RAW_TYPES.has(wanted)) {
+    if (!SUPPORTED_TYPES.has(wanted)) {
+      if (wanted === "syn") {
+        return {
+          scanType: "connect",
+          fallbackReason: "the raw SYN engine is not built yet; using a connect scan (-sT)",
+        };
+      }
+      throw new UsageError(`${scanFlag(wanted)} is not supported yet`);
+    }
+    if (!raw.ok) {
+      if (wanted === "syn") {
+        return { scanType: "connect", fallbackReason: `${raw.reason}; using a connect scan (-sT)` };
+      }
+      throw new UsageError(`${scanFlag(wanted)} needs raw packets: ${raw.reason}`);
+    }
+  }
+  return { scanType: wanted };
+}
+
+function choosePorts(options: Options, protocols: ("tcp" | "udp")[]): PortSet {
+  let ports: PortSet;
+  if (options.ports !== undefined) {
+    ports = parsePortSpec(options.ports, { resolveName: portsByName, defaultProtocols: protocols });
+    // A T:/U: list names ports for both protocols; keep only the ones this scan type probes.
+    if (!protocols.includes("tcp")) ports = { tcp: [], udp: ports.udp };
+    if (!protocols.includes("udp")) ports = { tcp: ports.tcp, udp: [] };
+  } else {
+    const count = options.topPorts ?? (options.fast ? 100 : 1000);
+    ports = {
+      tcp: protocols.includes("tcp") ? sorted(topPorts(count, "tcp")) : [],
+      udp: protocols.includes("udp") ? sorted(topPorts(count, "udp")) : [],
+    };
+  }
+  if (options.excludePorts !== undefined) {
+    const excluded = parsePortSpec(options.excludePorts, {
+      resolveName: portsByName,
+      defaultProtocols: ["tcp", "udp"],
+    });
+    ports = subtractPorts(ports, excluded);
+  }
+  return ports;
+}
+
+function sorted(ports: number[]): number[] {
+  return [...ports].sort((a, b) => a - b);
+}
+
+/** The nmap flag for a scan type, for messages. */
+export function scanFlag(type: ScanType): string {
+  const flags: Record<ScanType, string> = {
+    connect: "-sT",
+    syn: "-sS",
+    ack: "-sA",
+    fin: "-sF",
+    null: "-sN",
+    xmas: "-sX",
+    window: "-sW",
+    udp: "-sU",
+  };
+  return flags[type];
+}

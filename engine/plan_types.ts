@@ -1,0 +1,66 @@
+/**
+ * The shapes a scan plan is made of. The plan is immutable once built and, apart from
+ * the lazy `TargetSet`, plain data; `engine/plan.ts` builds it from `Options`.
+ */
+import type { ResolveMode, ScanType } from "../cli/options.ts";
+
+/** One address to scan. */
+export interface Target {
+  /** Canonical textual address (IPv4 dotted quad, or compressed IPv6). */
+  address: string;
+  family: 4 | 6;
+  /** The name the user typed, when the target came from a hostname. */
+  hostname?: string;
+}
+
+/**
+ * A lazy, indexable set of targets: never a materialised list of millions of addresses.
+ * `at(i)` for `0 <= i < size` returns the i-th target, exclusions already applied.
+ */
+export interface TargetSet {
+  readonly size: number;
+  at(index: number): Target;
+}
+
+/** Port numbers per protocol, sorted ascending, without duplicates. */
+export interface PortSet {
+  tcp: number[];
+  udp: number[];
+}
+
+/** Timing decided from `-T` and the explicit timing options. Durations in milliseconds. */
+export interface TimingPlan {
+  /** The `-T` level, 0..5. */
+  level: number;
+  minRate?: number;
+  maxRate?: number;
+  maxRetries: number;
+  hostTimeoutMs?: number;
+  initialRttMs: number;
+  minRttMs: number;
+  maxRttMs: number;
+  /** Fixed delay between probes to one host (T0..T2). */
+  scanDelayMs: number;
+  /** Upper bound on probes in flight at once (also bounded by file descriptors). */
+  maxParallelism: number;
+  /** How many hosts are scanned at once. */
+  hostParallelism: number;
+}
+
+/** Everything the engine needs to run a scan. */
+export interface ScanPlan {
+  targets: TargetSet;
+  ports: PortSet;
+  /** The technique that will run (after any privilege fallback). */
+  scanType: ScanType;
+  /** Why a requested technique was replaced (shown to the user once), if it was. */
+  fallbackReason?: string;
+  /** `-Pn`: skip host discovery. */
+  skipDiscovery: boolean;
+  timing: TimingPlan;
+  /** Seed of the probe permutation. */
+  seed: number;
+  /** `-r`: keep ports in ascending order. */
+  sequentialPorts: boolean;
+  resolve: ResolveMode;
+}

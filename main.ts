@@ -1,0 +1,264 @@
+/**
+ * The `portolan` command: argv -> Options -> ScanPlan -> events -> writers.
+ * The only place that calls Deno.exit. Exit codes: 0 done, 1 runtime failure, 2 usage error.
+ * @module
+ */
+import { parseArgs } from "./cli/args.ts";
+import { helpText, versionText } from "./cli/help.ts";
+import { RuntimeError, UsageError } from "./cli/errors.ts";
+import type { Options } from "./cli/options.ts";
+import { buildPlan, scanFlag } from "./engine/plan.ts";
+import type { PlanHooks } from "./engine/plan.ts";
+import { runPlan } from "./engine/scan.ts";
+import type { ScanEvent } from "./engine/events.ts";
+import type { ScanPlan } from "./engine/plan_types.ts";
+import { ReportBuilder } from "./output/report.ts";
+import { formatNormal, formatStartLine } from "./output/normal.ts";
+import { formatJson } from "./output/json.ts";
+import meta from "./deno.json" with { type: "json" };
+
+const encoder = new TextEncoder();
+
+/** Where the command writes; tests replace these to capture output. */
+export interface CommandIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** True when stderr is a terminal (live status line). */
+  stderrIsTerminal: boolean;
+}
+
+function defaultIo(): CommandIo {
+  return {
+    stdout: (text) => writeAll(Deno.stdout, text),
+    stderr: (text) => writeAll(Deno.stderr, text),
+    stderrIsTerminal: Deno.stderr.isTerminal(),
+  };
+}
+
+function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text);
+  let offset = 0;
+  while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
+}
+
+/**
+ * Run the command with `argv` (without the program name) and return the exit code.
+ *
+ * @example
+ * const code = await runCommand(["-p", "22,80", "127.0.0.1"]);
+ */
+export async function runCommand(
+  argv: string[],
+  io: CommandIo = defaultIo(),
+  hooks: PlanHooks = {},
+): Promise<number> {
+  let debug = 0;
+  try {
+    const options = parseArgs(argv);
+    debug = options.debug;
+    if (options.help) {
+      io.stdout(helpText());
+      return 0;
+    }
+    if (options.version) {
+      io.stdout(versionText());
+      return 0;
+    }
+    const outputs = await openOutputs(options);
+    try {
+      const plan = await buildPlan(options, hooks);
+      if (options.listScan) return listScan(plan, io, outputs);
+      await scanAndReport(argv, options, plan, io, outputs);
+      return 0;
+    } finally {
+      for (const file of outputs.values()) file.close();
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`portolan: ${error.message}\nSee 'portolan --help' for usage.\n`);
+      return 2;
+    }
+    if (error instanceof RuntimeError) {
+      io.stderr(`portolan: ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      io.stderr(`portolan: ${(error as Error).message}\n`);
+      return 1;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`portolan: internal error: ${message}\n`);
+    if (debug > 0 && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    return 1;
+  }
+}
+
+type OutputKind = "normal" | "json";
+
+/** Open every output file before scanning, so a bad path fails before any work is done. */
+async function openOutputs(options: Options): Promise<Map<OutputKind, Deno.FsFile>> {
+  const files = new Map<OutputKind, Deno.FsFile>();
+  const wanted: [OutputKind, string | undefined][] = [
+    ["normal", options.normalOutput],
+    ["json", options.jsonOutput],
+  ];
+  try {
+    for (const [kind, path] of wanted) {
+      if (path === undefined || path === "-") continue;
+      try {
+        files.set(kind, await Deno.open(path, { write: true, create: true, truncate: true }));
+      } catch (error) {
+        const reason = error instanceof Error ? error.message.split(":")[0] : String(error);
+        throw new UsageError(`cannot open output file '${path}': ${reason}`);
+      }
+    }
+  } catch (error) {
+    for (const file of files.values()) file.close();
+    throw error;
+  }
+  return files;
+}
+
+function writeOutput(
+  kind: OutputKind,
+  options: Options,
+  text: string,
+  io: CommandIo,
+  outputs: Map<OutputKind, Deno.FsFile>,
+): void {
+  const path = kind === "normal" ? options.normalOutput : options.jsonOutput;
+  if (path === "-") io.stdout(text);
+  const file = outputs.get(kind);
+  if (file) writeAll(file, text);
+}
+
+function listScan(plan: ScanPlan, io: CommandIo, outputs: Map<OutputKind, Deno.FsFile>): number {
+  const started = performance.now();
+  const lines: string[] = [];
+  for (let i = 0; i < plan.targets.size; i++) {
+    const target = plan.targets.at(i);
+    const line = target.hostname
+      ? `Portolan scan report for ${target.hostname} (${target.address})\n`
+      : `Portolan scan report for ${target.address}\n`;
+    io.stdout(line);
+    if (outputs.has("normal")) lines.push(line);
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(2);
+  const count = plan.targets.size;
+  const done = `Portolan done: ${count} IP address${count === 1 ? "" : "es"} (0 hosts up) ` +
+    `scanned in ${seconds} seconds\n`;
+  io.stdout(done);
+  const file = outputs.get("normal");
+  if (file) writeAll(file, lines.join("") + done);
+  return 0;
+}
+
+async function scanAndReport(
+  argv: string[],
+  options: Options,
+  plan: ScanPlan,
+  io: CommandIo,
+  outputs: Map<OutputKind, Deno.FsFile>,
+): Promise<void> {
+  if (plan.fallbackReason) io.stderr(`portolan: note: ${plan.fallbackReason}\n`);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      io.stderr("\nportolan: interrupted; finishing with what was found (Ctrl-C again to quit)\n");
+      controller.abort();
+    } else {
+      Deno.exit(130);
+    }
+  };
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+
+  const builder = new ReportBuilder({
+    args: ["portolan", ...argv],
+    version: meta.version,
+    scanType: scanFlag(plan.scanType),
+  });
+  const status = new StatusLine(io);
+  const startLine = formatStartLine(meta.version, new Date()) + "\n";
+  const jsonOnStdout = options.jsonOutput === "-" && options.normalOutput !== "-";
+  if (!jsonOnStdout) io.stdout(startLine);
+  try {
+    for await (const event of runPlan(plan, { signal: controller.signal })) {
+      builder.add(event);
+      reportLive(event, options, io, status);
+    }
+  } finally {
+    status.clear();
+    for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+  }
+  const report = builder.build();
+  const text = formatNormal(report, {
+    reason: options.reason,
+    openOnly: options.openOnly,
+    verbosity: options.verbosity,
+    header: false,
+  });
+  // Like nmap's `-oX -`: a machine format sent to stdout replaces the human report there.
+  if (!jsonOnStdout) io.stdout(text);
+  if (options.normalOutput !== "-") writeOutput("normal", options, startLine + text, io, outputs);
+  if (options.jsonOutput !== undefined) {
+    writeOutput("json", options, formatJson(report), io, outputs);
+  }
+}
+
+/** What is printed while the scan runs: -v discoveries, warnings, the live status line. */
+function reportLive(event: ScanEvent, options: Options, io: CommandIo, status: StatusLine): void {
+  switch (event.type) {
+    case "port":
+      if (options.verbosity > 0 && event.state === "open") {
+        status.clear();
+        io.stderr(`Discovered open port ${event.port}/${event.protocol} on ${event.address}\n`);
+      }
+      break;
+    case "warning":
+      status.clear();
+      io.stderr(`Warning: ${event.message}\n`);
+      break;
+    case "progress":
+      status.show(event.done, event.total, event.sent, event.rate);
+      break;
+    default:
+      break;
+  }
+}
+
+/** One self-overwriting line on a terminal's stderr; nothing when stderr is not a terminal. */
+class StatusLine {
+  #io: CommandIo;
+  #shown = false;
+  #started = performance.now();
+
+  constructor(io: CommandIo) {
+    this.#io = io;
+  }
+
+  show(done: number, total: number, sent: number, rate: number): void {
+    if (!this.#io.stderrIsTerminal || total === 0) return;
+    const fraction = done / total;
+    const elapsed = (performance.now() - this.#started) / 1000;
+    const eta = fraction > 0 ? Math.max(0, elapsed / fraction - elapsed) : NaN;
+    const etaText = Number.isFinite(eta) ? `${Math.ceil(eta)}s` : "?";
+    this.#io.stderr(
+      `\r\x1b[2K${(fraction * 100).toFixed(1)}% done, ${sent} probes sent, ` +
+        `${Math.round(rate)}/s, ETA ${etaText}`,
+    );
+    this.#shown = true;
+  }
+
+  clear(): void {
+    if (this.#shown) this.#io.stderr("\r\x1b[2K");
+    this.#shown = false;
+  }
+}
+
+if (import.meta.main) {
+  const code = await runCommand(Deno.args);
+  Deno.exit(code);
+}

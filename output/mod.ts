@@ -1,0 +1,18 @@
+/**
+ * Report writers: fold events into a report, then format it as text or JSON.
+ *
+ * @module
+ */
+export {
+  type BuildOptions,
+  foldEvents,
+  type HostReport,
+  type PortResult,
+  ReportBuilder,
+  type ReportMeta,
+  type ReportOptions,
+  type ScanReport,
+  type ServiceNamer,
+} from "./report.ts";
+export { formatLatency, formatNormal, formatStartLine, type NormalOptions } from "./normal.ts";
+export { formatJson, JSON_SCHEMA_ID } from "./json.ts";

@@ -1,0 +1,205 @@
+/**
+ * The human-readable report, laid out like nmap's normal output so people and scripts used to
+ * nmap read it without surprises.
+ *
+ * @module
+ */
+import type { PortState, Protocol } from "../engine/events.ts";
+import type { HostReport, PortResult, ScanReport } from "./report.ts";
+
+/** Options for {@link formatNormal}. */
+export interface NormalOptions {
+  /** `--reason`: add a REASON column and say why each host is up. */
+  reason?: boolean;
+  /** `--open`: show only open and open|filtered ports, and only hosts that have some. */
+  openOnly?: boolean;
+  /** `-v` count: 1 lists down hosts and shows more ports; 2 also implies `reason`. */
+  verbosity?: number;
+  /** Time for the "Starting" line; defaults to the report's start time. */
+  now?: Date;
+  /** Print the "Starting" line (default true); false when the caller printed it at scan start. */
+  header?: boolean;
+}
+
+/** nmap hides a non-open state once more than this many ports share it (times verbosity + 1). */
+const HIDE_THRESHOLD = 25;
+
+/** States `--open` keeps: the ones that may be open. */
+const OPEN_STATES: ReadonlySet<PortState> = new Set(["open", "open|filtered"]);
+
+/**
+ * The "Starting Portolan 0.1.0 at 2026-11-26 03:00 UTC" line, without a newline.
+ * Always in UTC so output does not depend on the machine's time zone.
+ */
+export function formatStartLine(version: string, time: Date): string {
+  const iso = time.toISOString(); // 2026-11-26T03:00:00.000Z
+  return `Starting Portolan ${version} at ${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/**
+ * Seconds with two significant digits, keeping trailing zeros ("0.00012", "0.0010", "1.2", "12"),
+ * the precision nmap uses for latency.
+ */
+export function formatLatency(ms: number): string {
+  const seconds = ms / 1000;
+  if (!(seconds > 0)) return "0.0";
+  // Round first so that 0.000996 becomes 0.0010, not 0.00100.
+  const rounded = Number(seconds.toPrecision(2));
+  const decimals = Math.max(0, 1 - Math.floor(Math.log10(rounded)));
+  return rounded.toFixed(decimals);
+}
+
+interface HiddenGroup {
+  state: PortState;
+  protocol: Protocol;
+  count: number;
+  reasons: Map<string, number>;
+}
+
+function groupKey(port: PortResult): string {
+  return `${port.state} ${port.protocol}`;
+}
+
+/** Splits a host's ports into those shown in the table and the groups summarised as "Not shown". */
+function partitionPorts(
+  ports: PortResult[],
+  options: { openOnly: boolean; verbosity: number },
+): { shown: PortResult[]; hidden: HiddenGroup[] } {
+  const counts = new Map<string, number>();
+  for (const p of ports) counts.set(groupKey(p), (counts.get(groupKey(p)) ?? 0) + 1);
+  const limit = HIDE_THRESHOLD * (Math.max(0, options.verbosity) + 1);
+  const isHidden = (p: PortResult): boolean => {
+    if (options.openOnly) return !OPEN_STATES.has(p.state);
+    return p.state !== "open" && (counts.get(groupKey(p)) ?? 0) > limit;
+  };
+  const shown: PortResult[] = [];
+  const groups = new Map<string, HiddenGroup>();
+  for (const p of ports) {
+    if (!isHidden(p)) {
+      shown.push(p);
+      continue;
+    }
+    let group = groups.get(groupKey(p));
+    if (group === undefined) {
+      group = { state: p.state, protocol: p.protocol, count: 0, reasons: new Map() };
+      groups.set(groupKey(p), group);
+    }
+    group.count++;
+    group.reasons.set(p.reason, (group.reasons.get(p.reason) ?? 0) + 1);
+  }
+  // Largest group first; ties keep first-seen order (ports are already sorted), so output is stable.
+  const hidden = [...groups.values()].sort((a, b) => b.count - a.count);
+  return { shown, hidden };
+}
+
+/** "997 closed tcp ports (conn-refused)" or, with mixed reasons, "(990 no-response, 3 host-unreach)". */
+function describeGroup(group: HiddenGroup): string {
+  const reasons = [...group.reasons.entries()].sort((a, b) => b[1] - a[1]);
+  const why = reasons.length === 1
+    ? reasons[0][0]
+    : reasons.map(([reason, n]) => `${n} ${reason}`).join(", ");
+  const noun = group.count === 1 ? "port" : "ports";
+  return `${group.count} ${group.state} ${group.protocol} ${noun} (${why})`;
+}
+
+function reasonText(port: PortResult): string {
+  return port.reasonTtl === undefined ? port.reason : `${port.reason} ttl ${port.reasonTtl}`;
+}
+
+/** Columns separated by one space, each as wide as its widest cell; the last is not padded. */
+function formatTable(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) =>
+    row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join(" ")
+  );
+}
+
+function hostLabel(host: HostReport): string {
+  return host.hostname !== undefined && host.hostname !== "" && host.hostname !== host.address
+    ? `${host.hostname} (${host.address})`
+    : host.address;
+}
+
+function formatHost(
+  host: HostReport,
+  options: { reason: boolean; openOnly: boolean; verbosity: number; portScan: boolean },
+): string[] {
+  const label = hostLabel(host);
+  const { shown, hidden } = partitionPorts(host.ports, options);
+  // nmap drops hosts with nothing to show under --open, even with -v.
+  if (options.openOnly && options.portScan && shown.length === 0) return [];
+  if (host.status === "down") {
+    const why = options.reason && host.reason !== "" ? `, received ${host.reason}` : "";
+    return [`Portolan scan report for ${label} [host down${why}]`];
+  }
+  const lines = [`Portolan scan report for ${label}`];
+  const received = options.reason && host.reason !== "" && host.reason !== "unknown"
+    ? `, received ${host.reason}`
+    : "";
+  const latency = host.latencyMs === undefined
+    ? ""
+    : ` (${formatLatency(host.latencyMs)}s latency)`;
+  lines.push(`Host is up${received}${latency}.`);
+  if (host.timedOut) lines.push("Host timed out: its port results are incomplete.");
+  if (!options.portScan && host.ports.length === 0) return lines;
+
+  const notShown = hidden.length > 0 ? `Not shown: ${hidden.map(describeGroup).join(", ")}` : "";
+  if (shown.length === 0) {
+    lines.push(`All ${host.ports.length} scanned ports on ${label} are in ignored states.`);
+    if (notShown !== "") lines.push(notShown);
+  } else {
+    // nmap puts the summary where the blank line before the table would otherwise be.
+    lines.push(notShown);
+    const header = ["PORT", "STATE", "SERVICE"];
+    if (options.reason) header.push("REASON");
+    const rows = [header];
+    for (const p of shown) {
+      const row = [`${p.port}/${p.protocol}`, p.state, p.service ?? "unknown"];
+      if (options.reason) row.push(reasonText(p));
+      rows.push(row);
+    }
+    lines.push(...formatTable(rows));
+  }
+  lines.push("");
+  return lines;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * Formats a report as nmap-style normal output, ending with a newline. Deterministic: the same
+ * report and options always give the same text.
+ *
+ * @example
+ * ```ts
+ * console.log(formatNormal(report, { reason: true, now: new Date(report.startedAt) }));
+ * ```
+ */
+export function formatNormal(report: ScanReport, options: NormalOptions = {}): string {
+  const verbosity = options.verbosity ?? 0;
+  const view = {
+    reason: (options.reason ?? false) || verbosity >= 2,
+    openOnly: options.openOnly ?? false,
+    verbosity,
+    portScan: report.portsPerHost.tcp + report.portsPerHost.udp > 0,
+  };
+  const lines: string[] = [];
+  if (options.header ?? true) {
+    lines.push(formatStartLine(report.version, options.now ?? new Date(report.startedAt)));
+  }
+  for (const warning of report.warnings) lines.push(`Warning: ${warning}`);
+  for (const host of report.hosts) {
+    if (host.status === "down" && verbosity < 1) continue;
+    lines.push(...formatHost(host, view));
+  }
+  if (report.partial) {
+    lines.push("Scan interrupted before it finished: these results are incomplete.");
+  }
+  const addresses = plural(report.hostsTotal, "IP address", "IP addresses");
+  const up = plural(report.hostsUp, "host", "hosts");
+  const seconds = (report.elapsedMs / 1000).toFixed(2);
+  lines.push(`Portolan done: ${addresses} (${up} up) scanned in ${seconds} seconds`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,255 @@
+/**
+ * Folds the engine's event stream into one immutable {@link ScanReport}: the shape every report
+ * writer (normal text, JSON, XML) formats. Streaming writers read events directly instead.
+ *
+ * @module
+ */
+import type { PortState, Protocol, ScanEvent } from "../engine/events.ts";
+import { lookupService } from "../registry/services.ts";
+
+/** What the report needs to know that the events do not carry. */
+export interface ReportMeta {
+  /** The command line, without the program name. */
+  args: string[];
+  /** Portolan's version ("0.1.0"). */
+  version: string;
+  /** Scan technique requested; the start event's value wins because it records any fallback. */
+  scanType: string;
+  /** Milliseconds since the epoch; when absent, the start event's time is used. */
+  startedAt?: number;
+}
+
+/** One port's final state on one host. */
+export interface PortResult {
+  protocol: Protocol;
+  port: number;
+  state: PortState;
+  /** What decided the state ("syn-ack", "conn-refused", "no-response", ...). */
+  reason: string;
+  /** TTL of the deciding reply, when known. */
+  reasonTtl?: number;
+  /** Round-trip time of the deciding probe, milliseconds. */
+  rttMs?: number;
+  /** Service name the registry associates with the port; absent when unknown. */
+  service?: string;
+}
+
+/** Everything known about one host. */
+export interface HostReport {
+  address: string;
+  hostname?: string;
+  status: "up" | "down";
+  /** Why the host is thought up or down ("localhost-response", "user-set", "no-response"). */
+  reason: string;
+  /** Discovery round-trip latency, milliseconds. */
+  latencyMs?: number;
+  /** Sorted by protocol (tcp before udp), then port number. */
+  ports: PortResult[];
+  /** True when `--host-timeout` cut this host short. */
+  timedOut: boolean;
+}
+
+/** The folded result of a whole scan. */
+export interface ScanReport {
+  version: string;
+  args: string[];
+  scanType: string;
+  /** Milliseconds since the epoch. */
+  startedAt: number;
+  /** Milliseconds since the epoch. */
+  endedAt: number;
+  elapsedMs: number;
+  /** True when the scan was interrupted or the report was built before the end event. */
+  partial: boolean;
+  /** In the order hosts were first seen in the event stream. */
+  hosts: HostReport[];
+  hostsUp: number;
+  hostsDown: number;
+  /** Target addresses in the scan (from the start event; hosts seen when there was none). */
+  hostsTotal: number;
+  /** Ports scanned per host, by protocol. */
+  portsPerHost: { tcp: number; udp: number };
+  /** Warning messages in the order first raised, without repeats. */
+  warnings: string[];
+}
+
+/** Maps a port to the service name shown beside it, or undefined when unknown. */
+export type ServiceNamer = (port: number, protocol: Protocol) => string | undefined;
+
+/** Options for {@link ReportBuilder} and {@link foldEvents}. */
+export interface ReportOptions {
+  /** Service names for ports; defaults to the registry's `lookupService`. */
+  serviceName?: ServiceNamer;
+}
+
+/** Options for {@link ReportBuilder.build}. */
+export interface BuildOptions {
+  /** End time (ms since the epoch) to use when no end event has arrived yet. */
+  now?: number;
+}
+
+function registryServiceName(port: number, protocol: Protocol): string | undefined {
+  return lookupService(port, protocol)?.name;
+}
+
+interface MutableHost {
+  address: string;
+  hostname?: string;
+  status: "up" | "down";
+  reason: string;
+  latencyMs?: number;
+  ports: Map<string, PortResult>;
+  timedOut: boolean;
+}
+
+const PROTOCOL_ORDER: Record<Protocol, number> = { tcp: 0, udp: 1 };
+
+function comparePorts(a: PortResult, b: PortResult): number {
+  return PROTOCOL_ORDER[a.protocol] - PROTOCOL_ORDER[b.protocol] || a.port - b.port;
+}
+
+/**
+ * Accumulates events one at a time, so a report can be built at any moment (for example when
+ * the user interrupts the scan) without keeping the event list.
+ *
+ * @example
+ * ```ts
+ * const builder = new ReportBuilder({ args: ["-p", "22", "127.0.0.1"], version: "0.1.0", scanType: "connect" });
+ * for await (const event of scan(options)) builder.add(event);
+ * const report = builder.build();
+ * ```
+ */
+export class ReportBuilder {
+  #meta: ReportMeta;
+  #serviceName: ServiceNamer;
+  #hosts = new Map<string, MutableHost>();
+  #warnings: string[] = [];
+  #start?: { time: number; scanType: string; ports: { tcp: number; udp: number }; hosts: number };
+  #end?: { time: number; partial: boolean };
+
+  /** Starts an empty report for the scan described by `meta`. */
+  constructor(meta: ReportMeta, options: ReportOptions = {}) {
+    this.#meta = meta;
+    this.#serviceName = options.serviceName ?? registryServiceName;
+  }
+
+  /** Folds one event in. Progress events are ignored; a repeated port event replaces the earlier one. */
+  add(event: ScanEvent): void {
+    switch (event.type) {
+      case "start":
+        this.#start = {
+          time: event.time,
+          scanType: event.scanType,
+          ports: { ...event.ports },
+          hosts: event.hosts,
+        };
+        break;
+      case "host": {
+        const host = this.#host(event.address);
+        host.status = event.status;
+        host.reason = event.reason;
+        if (event.hostname !== undefined) host.hostname = event.hostname;
+        if (event.latencyMs !== undefined) host.latencyMs = event.latencyMs;
+        break;
+      }
+      case "port": {
+        const result: PortResult = {
+          protocol: event.protocol,
+          port: event.port,
+          state: event.state,
+          reason: event.reason,
+        };
+        if (event.reasonTtl !== undefined) result.reasonTtl = event.reasonTtl;
+        if (event.rttMs !== undefined) result.rttMs = event.rttMs;
+        const service = this.#serviceName(event.port, event.protocol);
+        if (service !== undefined) result.service = service;
+        this.#host(event.address).ports.set(`${event.protocol}/${event.port}`, result);
+        break;
+      }
+      case "host-done":
+        // A host-done with timedOut=false must not clear an earlier timeout.
+        if (event.timedOut) this.#host(event.address).timedOut = true;
+        else this.#host(event.address);
+        break;
+      case "warning":
+        if (!this.#warnings.includes(event.message)) this.#warnings.push(event.message);
+        break;
+      case "end":
+        this.#end = { time: event.time, partial: event.partial };
+        break;
+      case "progress":
+        break;
+    }
+  }
+
+  /** The report as of now; the builder stays usable and later calls see later events. */
+  build(options: BuildOptions = {}): ScanReport {
+    const hosts: HostReport[] = [...this.#hosts.values()].map((h) => {
+      const host: HostReport = {
+        address: h.address,
+        status: h.status,
+        reason: h.reason,
+        ports: [...h.ports.values()].map((p) => ({ ...p })).sort(comparePorts),
+        timedOut: h.timedOut,
+      };
+      if (h.hostname !== undefined) host.hostname = h.hostname;
+      if (h.latencyMs !== undefined) host.latencyMs = h.latencyMs;
+      return host;
+    });
+    const startedAt = this.#meta.startedAt ?? this.#start?.time ?? options.now ?? 0;
+    const endedAt = this.#end?.time ?? options.now ?? startedAt;
+    return {
+      version: this.#meta.version,
+      args: [...this.#meta.args],
+      scanType: this.#start?.scanType ?? this.#meta.scanType,
+      startedAt,
+      endedAt,
+      elapsedMs: Math.max(0, endedAt - startedAt),
+      partial: this.#end === undefined || this.#end.partial,
+      hosts,
+      hostsUp: hosts.filter((h) => h.status === "up").length,
+      hostsDown: hosts.filter((h) => h.status === "down").length,
+      hostsTotal: this.#start?.hosts ?? hosts.length,
+      portsPerHost: this.#start ? { ...this.#start.ports } : maxPortsSeen(hosts),
+      warnings: [...this.#warnings],
+    };
+  }
+
+  #host(address: string): MutableHost {
+    let host = this.#hosts.get(address);
+    if (host === undefined) {
+      // A port result without a host event still proves the host answered.
+      host = { address, status: "up", reason: "unknown", ports: new Map(), timedOut: false };
+      this.#hosts.set(address, host);
+    }
+    return host;
+  }
+}
+
+function maxPortsSeen(hosts: HostReport[]): { tcp: number; udp: number } {
+  const counts = { tcp: 0, udp: 0 };
+  for (const host of hosts) {
+    const tcp = host.ports.filter((p) => p.protocol === "tcp").length;
+    counts.tcp = Math.max(counts.tcp, tcp);
+    counts.udp = Math.max(counts.udp, host.ports.length - tcp);
+  }
+  return counts;
+}
+
+/**
+ * Folds a complete event list into a report.
+ *
+ * @example
+ * ```ts
+ * const report = foldEvents(events, { args: [], version: "0.1.0", scanType: "connect" });
+ * ```
+ */
+export function foldEvents(
+  events: Iterable<ScanEvent>,
+  meta: ReportMeta,
+  options: ReportOptions & BuildOptions = {},
+): ScanReport {
+  const builder = new ReportBuilder(meta, { serviceName: options.serviceName });
+  for (const event of events) builder.add(event);
+  return builder.build({ now: options.now });
+}
