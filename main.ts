@@ -15,6 +15,7 @@ import type { ScanPlan } from "./engine/plan_types.ts";
 import { ReportBuilder } from "./output/report.ts";
 import { formatNormal, formatStartLine } from "./output/normal.ts";
 import { formatJson } from "./output/json.ts";
+import { raiseOpenFileLimit } from "./native/libc.ts";
 import meta from "./deno.json" with { type: "json" };
 
 const encoder = new TextEncoder();
@@ -75,7 +76,7 @@ export async function runCommand(
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`portolan: ${error.message}\nSee 'portolan --help' for usage.\n`);
+      io.stderr(`portolan: ${error.message}\n`);
       return 2;
     }
     if (error instanceof RuntimeError) {
@@ -161,6 +162,7 @@ async function scanAndReport(
   outputs: Map<OutputKind, Deno.FsFile>,
 ): Promise<void> {
   if (plan.fallbackReason) io.stderr(`portolan: note: ${plan.fallbackReason}\n`);
+  if (plan.scanType === "connect") tryRaiseOpenFileLimit();
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = () => {
@@ -208,6 +210,16 @@ async function scanAndReport(
   }
 }
 
+/** A connect scan wants many sockets at once; raising the soft limit is best effort. */
+function tryRaiseOpenFileLimit(): void {
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return;
+  try {
+    raiseOpenFileLimit();
+  } catch {
+    // Without libc or the right, the scan runs within the limit it has (engine/fd_limit.ts).
+  }
+}
+
 /** What is printed while the scan runs: -v discoveries, warnings, the live status line. */
 function reportLive(event: ScanEvent, options: Options, io: CommandIo, status: StatusLine): void {
   switch (event.type) {
@@ -216,10 +228,6 @@ function reportLive(event: ScanEvent, options: Options, io: CommandIo, status: S
         status.clear();
         io.stderr(`Discovered open port ${event.port}/${event.protocol} on ${event.address}\n`);
       }
-      break;
-    case "warning":
-      status.clear();
-      io.stderr(`Warning: ${event.message}\n`);
       break;
     case "progress":
       status.show(event.done, event.total, event.sent, event.rate);

@@ -13,7 +13,7 @@ const HELP = `Portolan ${VERSION} - a port scanner with nmap's command-line gram
 Usage: portolan [Scan Type(s)] [Options] {target specification}
 TARGET SPECIFICATION:
   Can pass hostnames, IP addresses, networks, etc.
-  Ex: example.com, 127.0.0.1, 127.0.0.0/24, 127.0.0.1-20, ::1, 198.18.0.0/15
+  Ex: example.com, 127.0.0.1, 127.0.0.0/24, 127.0.0.1-20, 198.18.0.0/15, -6 ::1
   With no target at all, Portolan scans 127.0.0.1.
   -iL <inputfilename>: Input from list of hosts/networks ("-" reads standard input)
   --exclude <host1[,host2][,host3],...>: Exclude hosts/networks
@@ -59,7 +59,8 @@ MISC:
   -h/--help: Print this help summary page.
 EXAMPLES:
   portolan -v 127.0.0.1
-  portolan -sT -p22,80,443 --open 127.0.0.1 ::1
+  portolan -sT -p22,80,443 --open 127.0.0.1 127.0.0.2
+  portolan -6 -p- ::1
   portolan -Pn -T4 --top-ports 100 -oJ scan.json 198.18.0.0/15
   portolan -sL -n 127.0.0.0/29
   portolan -sU -p U:53,123 --reason example.com

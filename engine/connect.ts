@@ -56,6 +56,11 @@ export interface ConnectScanOptions {
    * turn it off to exercise discovery against loopback addresses with a fake transport.
    */
   loopbackAlwaysUp?: boolean;
+  /**
+   * Longest pause after the system runs out of sockets (EMFILE and the like), doubling
+   * from 20 ms; default 1000. After 40 such failures with nothing in flight the scan fails.
+   */
+  maxResourceBackoffMs?: number;
 }
 
 /** Options for `createDenoConnect`. */
@@ -202,6 +207,8 @@ interface HostState {
   lastSend: number;
   timer: ReturnType<typeof setTimeout> | undefined;
   discoveryUnreach: string | undefined;
+  /** Ports with a verdict, so a host timeout can account for the rest in `done`. */
+  decided: number;
 }
 
 /**
@@ -243,6 +250,7 @@ export async function* connectScan(
 
   const clock = options.now ?? Date.now;
   const loopbackAlwaysUp = options.loopbackAlwaysUp ?? true;
+  const maxBackoffMs = options.maxResourceBackoffMs ?? 1000;
   const connect = options.connect ?? createDenoConnect({ signal });
   const timing = plan.timing;
   const ports = plan.ports.tcp;
@@ -286,7 +294,6 @@ export async function* connectScan(
   signal.addEventListener("abort", notify, { once: true });
 
   let concurrency = Math.max(1, options.concurrency ?? safeConcurrency(timing));
-  const concurrencyLimit = concurrency;
   let inFlight = 0;
   let sent = 0;
   let done = 0;
@@ -318,6 +325,7 @@ export async function* connectScan(
         lastSend: -Infinity,
         timer: undefined,
         discoveryUnreach: undefined,
+        decided: 0,
       };
       active.push(host);
       if (timing.hostTimeoutMs !== undefined) {
@@ -381,7 +389,7 @@ export async function* connectScan(
     host.timer = undefined;
     if (host.phase === "done") return;
     const wasScanning = host.phase === "ports";
-    const undecided = ports.length - decidedOn(host);
+    const undecided = ports.length - host.decided;
     retire(host);
     done += Math.max(0, undecided);
     if (!wasScanning) {
@@ -392,12 +400,6 @@ export async function* connectScan(
     }
     emit({ type: "host-done", address: host.target.address, timedOut: true });
     notify();
-  }
-
-  // Ports decided per host, so a host timeout can account for the rest in `done`.
-  const decided = new Map<HostState, number>();
-  function decidedOn(host: HostState): number {
-    return decided.get(host) ?? 0;
   }
 
   function allowedRetries(host: HostState): number {
@@ -439,6 +441,10 @@ export async function* connectScan(
       const probe = takeProbe(host);
       if (!probe) continue;
       cursor = (cursor + k + 1) % count;
+      // Reserve the slot now: the probe may wait for the rate limiter before it is sent,
+      // and meanwhile its host must not look finished.
+      inFlight++;
+      host.inFlight++;
       return probe;
     }
     return undefined;
@@ -446,8 +452,6 @@ export async function* connectScan(
 
   function launch(probe: Probe): void {
     const host = probe.host;
-    inFlight++;
-    host.inFlight++;
     sent++;
     host.lastSend = performance.now();
     let pending: Promise<ConnectResult>;
@@ -471,7 +475,7 @@ export async function* connectScan(
   ): void {
     const host = probe.host;
     const { state, reason, rttMs } = outcome;
-    decided.set(host, decidedOn(host) + 1);
+    host.decided++;
     done++;
     emit({
       type: "port",
@@ -509,7 +513,7 @@ export async function* connectScan(
           });
         }
       }
-      backoffMs = Math.min(1000, backoffMs > 0 ? backoffMs * 2 : 20);
+      backoffMs = Math.min(maxBackoffMs, backoffMs > 0 ? backoffMs * 2 : 20);
       pausedUntil = performance.now() + backoffMs;
       if (host.phase !== "done") host.again.unshift(probe);
       notify();
@@ -590,8 +594,16 @@ export async function* connectScan(
     let launchedThisTurn = 0;
     while (!finished()) {
       if (launchedThisTurn >= LAUNCHES_PER_TURN) {
+        // Wait for the event loop: either a connect settles (which means the loop polled
+        // I/O) or a zero timer fires, whichever comes first. A bare timer costs ~2 ms a turn.
         launchedThisTurn = 0;
-        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(notify, 0);
+          schedulerWake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
         continue;
       }
       const probe = pickProbe();
@@ -602,8 +614,9 @@ export async function* connectScan(
       if (limiter.limited) {
         await limiter.take();
         if (signal.aborted) {
-          // Reserved but never sent: hand it back so accounting stays exact.
-          if (probe.host.phase !== "done") probe.host.again.unshift(probe);
+          // Reserved but never sent: release the slot.
+          inFlight--;
+          probe.host.inFlight--;
           continue;
         }
       } else {
@@ -629,14 +642,6 @@ export async function* connectScan(
       emit({
         type: "warning",
         message: `the connect scan covers TCP only; ${plan.ports.udp.length} UDP ports skipped`,
-      });
-    }
-    if (plan.fallbackReason) emit({ type: "warning", message: plan.fallbackReason });
-    if (concurrencyLimit < timing.maxParallelism) {
-      emit({
-        type: "warning",
-        message: `open-file limit allows ${concurrencyLimit} connects in flight ` +
-          `(timing asked for ${timing.maxParallelism})`,
       });
     }
 

@@ -167,6 +167,16 @@ export const LIBC_SYMBOLS = {
   strerror: { parameters: ["i32" /* int errnum */], result: "pointer" /* char * */ },
   /** uid_t getuid(void) */
   getuid: { parameters: [], result: "u32" /* uid_t */ },
+  /** int getrlimit(int resource, struct rlimit *rlim): rlim is two rlim_t (u64) on 64-bit Linux */
+  getrlimit: {
+    parameters: ["i32", /* int resource */ "buffer" /* struct rlimit *rlim */],
+    result: "i32",
+  },
+  /** int setrlimit(int resource, const struct rlimit *rlim) */
+  setrlimit: {
+    parameters: ["i32", /* int resource */ "buffer" /* const struct rlimit *rlim */],
+    result: "i32",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The opened libc with {@linkcode LIBC_SYMBOLS}. */
@@ -234,6 +244,25 @@ export function errnoError(syscall: string): NativeError {
 /** The real user id of this process. */
 export function getuid(): number {
   return libc().getuid();
+}
+
+/** RLIMIT_NOFILE on Linux. */
+const RLIMIT_NOFILE = 7;
+
+/**
+ * Raise the soft open-file limit to the hard limit, so a connect scan can keep thousands of
+ * sockets in flight without "too many open files". Returns the soft limit now in force.
+ */
+export function raiseOpenFileLimit(): number {
+  const c = libc();
+  const limits = new BigUint64Array(2); // { rlim_cur, rlim_max }
+  if (c.getrlimit(RLIMIT_NOFILE, limits) !== 0) throw errnoError("getrlimit");
+  if (limits[0] < limits[1]) {
+    const wanted = new BigUint64Array([limits[1], limits[1]]);
+    if (c.setrlimit(RLIMIT_NOFILE, wanted) !== 0) throw errnoError("setrlimit");
+    limits[0] = limits[1];
+  }
+  return Number(limits[0]);
 }
 
 /** The kernel's index of a network interface, or 0 when there is no such interface. */

@@ -1,0 +1,34 @@
+/**
+ * Runs one raw scan and prints its events as JSON lines: the lab test starts it inside the
+ * scanner namespace, since the command line does not dispatch to the raw engine yet.
+ *
+ * Usage: deno run -A tests/raw_lab_runner.ts <scanType> <tcp|udp> <ports,comma,separated|1-65535> <target> [-T4] [-Pn]
+ */
+import { rawScan } from "../engine/raw/mod.ts";
+import { rawTestPlan } from "../engine/raw/plan_for_tests.ts";
+import type { RawScanType } from "../engine/raw/technique.ts";
+
+/** Parse "1,2,5-7" into port numbers. */
+function parsePorts(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(",")) {
+    const [a, b] = part.split("-").map(Number);
+    for (let p = a; p <= (b ?? a); p++) out.push(p);
+  }
+  return out;
+}
+
+if (import.meta.main) {
+  const [scanType, protocol, ports, target, ...flags] = Deno.args;
+  const level = flags.find((f) => /^-T\d$/.test(f));
+  const plan = await rawTestPlan({
+    targets: [target],
+    scanType: scanType as RawScanType,
+    [protocol === "udp" ? "udp" : "tcp"]: parsePorts(ports),
+    skipDiscovery: flags.includes("-Pn"),
+    options: { timing: level ? Number(level.slice(2)) : 3 },
+    ipv6: target.includes(":"),
+    seed: 7,
+  });
+  for await (const event of rawScan(plan)) console.log(JSON.stringify(event));
+}
