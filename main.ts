@@ -15,6 +15,9 @@ import type { ScanPlan } from "./engine/plan_types.ts";
 import { ReportBuilder } from "./output/report.ts";
 import { formatNormal, formatStartLine } from "./output/normal.ts";
 import { formatJson } from "./output/json.ts";
+import { formatXml } from "./output/xml.ts";
+import { formatGrepable } from "./output/grepable.ts";
+import { NdjsonWriter } from "./output/ndjson.ts";
 import { raiseOpenFileLimit } from "./native/libc.ts";
 import meta from "./deno.json" with { type: "json" };
 
@@ -65,14 +68,14 @@ export async function runCommand(
       io.stdout(versionText());
       return 0;
     }
-    const outputs = await openOutputs(options);
+    const outputs = await Outputs.open(options, io);
     try {
       const plan = await buildPlan(options, hooks);
       if (options.listScan) return listScan(plan, io, outputs);
       await scanAndReport(argv, options, plan, io, outputs);
       return 0;
     } finally {
-      for (const file of outputs.values()) file.close();
+      outputs.close();
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -82,6 +85,10 @@ export async function runCommand(
     if (error instanceof RuntimeError) {
       io.stderr(`portolan: ${error.message}\n`);
       return 1;
+    }
+    if (error instanceof Deno.errors.BrokenPipe) {
+      // The reader went away (`portolan ... | head`): nothing left to say to anyone.
+      return 0;
     }
     if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
       io.stderr(`portolan: ${(error as Error).message}\n`);
@@ -94,46 +101,94 @@ export async function runCommand(
   }
 }
 
-type OutputKind = "normal" | "json";
+type OutputKind = "normal" | "json" | "xml" | "grepable" | "events";
 
-/** Open every output file before scanning, so a bad path fails before any work is done. */
-async function openOutputs(options: Options): Promise<Map<OutputKind, Deno.FsFile>> {
-  const files = new Map<OutputKind, Deno.FsFile>();
-  const wanted: [OutputKind, string | undefined][] = [
-    ["normal", options.normalOutput],
-    ["json", options.jsonOutput],
-  ];
-  try {
-    for (const [kind, path] of wanted) {
-      if (path === undefined || path === "-") continue;
-      try {
-        files.set(kind, await Deno.open(path, { write: true, create: true, truncate: true }));
-      } catch (error) {
-        const reason = error instanceof Error ? error.message.split(":")[0] : String(error);
-        throw new UsageError(`cannot open output file '${path}': ${reason}`);
-      }
-    }
-  } catch (error) {
-    for (const file of files.values()) file.close();
-    throw error;
+const OUTPUT_FLAGS: Readonly<Record<OutputKind, string>> = {
+  normal: "-oN",
+  json: "-oJ",
+  xml: "-oX",
+  grepable: "-oG",
+  events: "--json-lines",
+};
+
+/**
+ * The output destinations the user asked for, opened before scanning so a bad path fails
+ * before any work is done. `-` means stdout; at most one format may go there.
+ */
+class Outputs {
+  #files = new Map<OutputKind, Deno.FsFile>();
+  #io: CommandIo;
+  /** The format written to stdout instead of a file, if any. */
+  readonly stdoutKind?: OutputKind;
+
+  private constructor(io: CommandIo, stdoutKind?: OutputKind) {
+    this.#io = io;
+    this.stdoutKind = stdoutKind;
   }
-  return files;
+
+  static async open(options: Options, io: CommandIo): Promise<Outputs> {
+    const paths: [OutputKind, string | undefined][] = [
+      ["normal", options.normalOutput],
+      ["json", options.jsonOutput],
+      ["xml", options.xmlOutput],
+      ["grepable", options.grepableOutput],
+      ["events", options.eventsOutput],
+    ];
+    const toStdout = paths.filter(([, path]) => path === "-").map(([kind]) => kind);
+    if (toStdout.length > 1) {
+      throw new UsageError(
+        `only one output can go to stdout (${toStdout.map((k) => OUTPUT_FLAGS[k]).join(", ")})`,
+      );
+    }
+    const outputs = new Outputs(io, toStdout[0]);
+    try {
+      for (const [kind, path] of paths) {
+        if (path === undefined || path === "-") continue;
+        try {
+          outputs.#files.set(
+            kind,
+            await Deno.open(path, {
+              write: true,
+              create: true,
+              append: options.appendOutput,
+              truncate: !options.appendOutput,
+            }),
+          );
+        } catch (error) {
+          const reason = error instanceof Error ? error.message.split(":")[0] : String(error);
+          throw new UsageError(`cannot open output file '${path}': ${reason}`);
+        }
+      }
+    } catch (error) {
+      outputs.close();
+      throw error;
+    }
+    return outputs;
+  }
+
+  /** True when `kind` was asked for, as a file or on stdout. */
+  has(kind: OutputKind): boolean {
+    return this.#files.has(kind) || this.stdoutKind === kind;
+  }
+
+  /** True when a machine format owns stdout, so the human report stays off it. */
+  get machineOnStdout(): boolean {
+    return this.stdoutKind !== undefined && this.stdoutKind !== "normal";
+  }
+
+  write(kind: OutputKind, text: string): void {
+    if (this.stdoutKind === kind) this.#io.stdout(text);
+    const file = this.#files.get(kind);
+    if (file) writeAll(file, text);
+  }
+
+  close(): void {
+    for (const file of this.#files.values()) file.close();
+    this.#files.clear();
+  }
 }
 
-function writeOutput(
-  kind: OutputKind,
-  options: Options,
-  text: string,
-  io: CommandIo,
-  outputs: Map<OutputKind, Deno.FsFile>,
-): void {
-  const path = kind === "normal" ? options.normalOutput : options.jsonOutput;
-  if (path === "-") io.stdout(text);
-  const file = outputs.get(kind);
-  if (file) writeAll(file, text);
-}
-
-function listScan(plan: ScanPlan, io: CommandIo, outputs: Map<OutputKind, Deno.FsFile>): number {
+function listScan(plan: ScanPlan, io: CommandIo, outputs: Outputs): number {
   const started = performance.now();
   const lines: string[] = [];
   for (let i = 0; i < plan.targets.size; i++) {
@@ -142,15 +197,14 @@ function listScan(plan: ScanPlan, io: CommandIo, outputs: Map<OutputKind, Deno.F
       ? `Portolan scan report for ${target.hostname} (${target.address})\n`
       : `Portolan scan report for ${target.address}\n`;
     io.stdout(line);
-    if (outputs.has("normal")) lines.push(line);
+    if (outputs.has("normal") && outputs.stdoutKind !== "normal") lines.push(line);
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   const count = plan.targets.size;
   const done = `Portolan done: ${count} IP address${count === 1 ? "" : "es"} (0 hosts up) ` +
     `scanned in ${seconds} seconds\n`;
   io.stdout(done);
-  const file = outputs.get("normal");
-  if (file) writeAll(file, lines.join("") + done);
+  if (lines.length > 0) outputs.write("normal", lines.join("") + done);
   return 0;
 }
 
@@ -159,7 +213,7 @@ async function scanAndReport(
   options: Options,
   plan: ScanPlan,
   io: CommandIo,
-  outputs: Map<OutputKind, Deno.FsFile>,
+  outputs: Outputs,
 ): Promise<void> {
   if (plan.fallbackReason) io.stderr(`portolan: note: ${plan.fallbackReason}\n`);
   if (plan.scanType === "connect") tryRaiseOpenFileLimit();
@@ -177,18 +231,22 @@ async function scanAndReport(
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
 
+  const args = [...argv]; // the schemas' `args`: the command line without the program name
   const builder = new ReportBuilder({
-    args: ["portolan", ...argv],
+    args,
     version: meta.version,
     scanType: scanFlag(plan.scanType),
   });
+  const events = outputs.has("events")
+    ? new NdjsonWriter((line) => outputs.write("events", line), { args, version: meta.version })
+    : undefined;
   const status = new StatusLine(io);
   const startLine = formatStartLine(meta.version, new Date()) + "\n";
-  const jsonOnStdout = options.jsonOutput === "-" && options.normalOutput !== "-";
-  if (!jsonOnStdout) io.stdout(startLine);
+  if (!outputs.machineOnStdout) io.stdout(startLine);
   try {
     for await (const event of runPlan(plan, { signal: controller.signal })) {
       builder.add(event);
+      events?.write(event);
       reportLive(event, options, io, status);
     }
   } finally {
@@ -203,10 +261,18 @@ async function scanAndReport(
     header: false,
   });
   // Like nmap's `-oX -`: a machine format sent to stdout replaces the human report there.
-  if (!jsonOnStdout) io.stdout(text);
-  if (options.normalOutput !== "-") writeOutput("normal", options, startLine + text, io, outputs);
-  if (options.jsonOutput !== undefined) {
-    writeOutput("json", options, formatJson(report), io, outputs);
+  if (!outputs.machineOnStdout) io.stdout(text);
+  if (outputs.stdoutKind !== "normal") outputs.write("normal", startLine + text);
+  if (outputs.has("json")) outputs.write("json", formatJson(report));
+  const scannedPorts = plan.ports;
+  if (outputs.has("xml")) {
+    outputs.write("xml", formatXml(report, { scannedPorts, verbosity: options.verbosity }));
+  }
+  if (outputs.has("grepable")) {
+    outputs.write(
+      "grepable",
+      formatGrepable(report, { scannedPorts, verbosity: options.verbosity }),
+    );
   }
 }
 

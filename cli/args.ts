@@ -89,12 +89,8 @@ export const NOT_SUPPORTED_YET: Readonly<Record<string, string>> = {
   "--badsum": "bad checksums",
   "--proxies": "proxies",
   // Output
-  "-oX": "XML output",
-  "-oG": "grepable output",
-  "-oA": "output in all formats",
   "-oS": "script kiddie output",
   "-oM": "machine output",
-  "--append-output": "appending output",
   "--resume": "resuming a scan",
   "--stats-every": "periodic statistics",
   "--packet-trace": "packet tracing",
@@ -228,6 +224,21 @@ const LONG_OPTIONS: Readonly<Record<string, LongOption>> = {
   "reason": { value: false, apply: set("reason", true) },
   "oN": { value: true, apply: setValue("normalOutput") },
   "oJ": { value: true, apply: setValue("jsonOutput") },
+  "oX": { value: true, apply: setValue("xmlOutput") },
+  "oG": { value: true, apply: setValue("grepableOutput") },
+  "oA": {
+    value: true,
+    apply: (state, value) => {
+      // nmap's -oA BASE: BASE.nmap, BASE.xml, BASE.gnmap; Portolan adds BASE.json.
+      if (value === "-") throw new UsageError("-oA needs a file name base, not '-'");
+      state.options.normalOutput = `${value}.nmap`;
+      state.options.xmlOutput = `${value}.xml`;
+      state.options.grepableOutput = `${value}.gnmap`;
+      state.options.jsonOutput = `${value}.json`;
+    },
+  },
+  "json-lines": { value: true, apply: setValue("eventsOutput") },
+  "append-output": { value: false, apply: set("appendOutput", true) },
   "help": { value: false, apply: set("help", true) },
   "version": { value: false, apply: set("version", true) },
 };

@@ -267,9 +267,6 @@ Deno.test("every not-supported-yet option is refused with its name and purpose",
     "-sC",
     "--script",
     "--script-args",
-    "-oX",
-    "-oG",
-    "-oA",
     "-oS",
     "--traceroute",
     "-sn",
@@ -300,7 +297,6 @@ Deno.test("every not-supported-yet option is refused with its name and purpose",
     "--version-intensity",
     "--osscan-guess",
     "--resume",
-    "--append-output",
     "--stats-every",
     "--min-parallelism",
     "--max-parallelism",
@@ -319,8 +315,7 @@ Deno.test("not-supported-yet options are caught in every spelling", () => {
     [["-sSV"], "-sV"],
     [["-PS22,80"], "-PS"],
     [["-PE"], "-PE"],
-    [["-oXscan.xml"], "-oX"],
-    [["-oG", "-"], "-oG"],
+    [["-oSscan.txt"], "-oS"],
     [["-eeth0"], "-e"],
     [["-g53"], "-g"],
     [["-O2"], "-O"],
@@ -333,4 +328,18 @@ Deno.test("not-supported-yet options are caught in every spelling", () => {
   for (const [argv, option] of cases) {
     assert.match(usageError(argv), new RegExp(`^'${option}' \\(.*\\) is not supported yet$`));
   }
+});
+
+Deno.test("output formats: -oX, -oG, -oA, --json-lines, --append-output", () => {
+  const o = parseArgs(["-oX", "a.xml", "-oG", "b.gnmap", "--json-lines=-", "--append-output"]);
+  assert.equal(o.xmlOutput, "a.xml");
+  assert.equal(o.grepableOutput, "b.gnmap");
+  assert.equal(o.eventsOutput, "-");
+  assert.equal(o.appendOutput, true);
+  const all = parseArgs(["-oA", "scan"]);
+  assert.deepEqual(
+    [all.normalOutput, all.xmlOutput, all.grepableOutput, all.jsonOutput],
+    ["scan.nmap", "scan.xml", "scan.gnmap", "scan.json"],
+  );
+  assert.match(usageError(["-oA", "-"]), /-oA needs a file name base/);
 });

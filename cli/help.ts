@@ -49,7 +49,10 @@ TIMING AND PERFORMANCE:
   --seed <number>: Fix the pseudo-random probe order so a scan can be repeated
 OUTPUT:
   -oN <file>: Output scan in normal format ("-" writes to standard output)
-  -oJ <file>: Output scan as JSON
+  -oX/-oG/-oJ <file>: Output scan in XML (nmap-compatible), grepable, or JSON format
+  -oA <basename>: Output in the major formats at once (.nmap, .xml, .gnmap, .json)
+  --json-lines <file>: Stream one JSON object per event as it happens ("-" for stdout)
+  --append-output: Append to rather than clobber specified output files
   -v: Increase verbosity level (use -vv, -vvv or -v<level> for more)
   -d: Increase debugging level (use -dd or -d<level> for more)
   --reason: Display the reason a port is in a particular state

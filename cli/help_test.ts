@@ -29,6 +29,10 @@ const SAMPLE_VALUES: Record<string, string> = {
   "--seed": "1",
   "-oN": "out.txt",
   "-oJ": "out.json",
+  "-oX": "out.xml",
+  "-oG": "out.gnmap",
+  "-oA": "out",
+  "--json-lines": "events.ndjson",
 };
 
 Deno.test("the help text names a sensible set of options", () => {

@@ -77,6 +77,14 @@ export interface Options {
   normalOutput?: string;
   /** `-oJ FILE`. */
   jsonOutput?: string;
+  /** `-oX FILE`: nmap-compatible XML. */
+  xmlOutput?: string;
+  /** `-oG FILE`: grepable. */
+  grepableOutput?: string;
+  /** `--json-lines FILE`: one JSON object per event as it happens (`-` for stdout). */
+  eventsOutput?: string;
+  /** `--append-output`: append to output files instead of replacing them. */
+  appendOutput: boolean;
   /** `-h` / `--help`. */
   help: boolean;
   /** `-V` / `--version`. */
@@ -100,6 +108,7 @@ export function defaultOptions(): Options {
     verbosity: 0,
     debug: 0,
     reason: false,
+    appendOutput: false,
     help: false,
     version: false,
   };

@@ -9,6 +9,11 @@
  * that happens anyway lowers it and retries the probe instead of reporting a port state.
  */
 import { RuntimeError } from "../cli/errors.ts";
+import {
+  createNativeConnect,
+  type NativeConnect,
+  nativeConnectAvailable,
+} from "../native/connect.ts";
 import type { ScanEvent } from "./events.ts";
 import { safeConcurrency } from "./fd_limit.ts";
 import { createPermutation, type Permutation } from "./permutation.ts";
@@ -45,8 +50,16 @@ export type ConnectFn = (
 export interface ConnectScanOptions {
   /** Stops the scan; the `end` event then says `partial: true`. */
   signal?: AbortSignal;
-  /** Transport; default `createDenoConnect()` bound to the scan's signal. */
+  /**
+   * Transport; default the native reactor (`native/connect.ts`) when the FFI permission is
+   * granted and libc loads, else `createDenoConnect()`, bound to the scan's signal.
+   */
   connect?: ConnectFn;
+  /**
+   * Which default transport to use when `connect` is not given: `auto` (default) prefers
+   * the native one; `deno` forces `Deno.connect` (for comparisons and diagnosis).
+   */
+  transport?: "auto" | "deno";
   /** Wall clock for event timestamps, milliseconds since the epoch. Default `Date.now`. */
   now?: () => number;
   /** Connects in flight at most; default from the open-file limit and the timing plan. */
@@ -212,9 +225,10 @@ interface HostState {
 }
 
 /**
- * Connects started per event-loop turn. Starting many more at once leaves some of them
- * unpolled until the loop goes idle (seen with Deno 2.9: beyond ~128 new socket operations in
- * one turn, the excess stalls for seconds), which would turn closed ports into timeouts.
+ * Connects started per event-loop turn, except with the native transport (which polls its
+ * own sockets). Starting many more `Deno.connect`s at once leaves some of them unpolled
+ * until the loop goes idle (seen with Deno 2.9: beyond ~128 new socket operations in one
+ * turn, the excess stalls for seconds), which would turn closed ports into timeouts.
  */
 const LAUNCHES_PER_TURN = 48;
 /** Events waiting for the consumer before the scheduler stops launching probes. */
@@ -251,7 +265,16 @@ export async function* connectScan(
   const clock = options.now ?? Date.now;
   const loopbackAlwaysUp = options.loopbackAlwaysUp ?? true;
   const maxBackoffMs = options.maxResourceBackoffMs ?? 1000;
-  const connect = options.connect ?? createDenoConnect({ signal });
+  let native: NativeConnect | undefined;
+  if (!options.connect && options.transport !== "deno" && nativeConnectAvailable()) {
+    try {
+      native = createNativeConnect({ signal });
+    } catch {
+      // No eventfd or no libc after all: Deno.connect still works.
+    }
+  }
+  const connect = options.connect ?? native ?? createDenoConnect({ signal });
+  const launchesPerTurn = native ? Infinity : LAUNCHES_PER_TURN;
   const timing = plan.timing;
   const ports = plan.ports.tcp;
   const hostCount = plan.targets.size;
@@ -593,7 +616,7 @@ export async function* connectScan(
   async function schedule(): Promise<void> {
     let launchedThisTurn = 0;
     while (!finished()) {
-      if (launchedThisTurn >= LAUNCHES_PER_TURN) {
+      if (launchedThisTurn >= launchesPerTurn) {
         // Wait for the event loop: either a connect settles (which means the loop polled
         // I/O) or a zero timer fires, whichever comes first. A bare timer costs ~2 ms a turn.
         launchedThisTurn = 0;
@@ -686,5 +709,6 @@ export async function* connectScan(
       if (host.timer !== undefined) clearTimeout(host.timer);
     }
     outer?.removeEventListener("abort", onOuterAbort);
+    native?.close();
   }
 }

@@ -274,7 +274,12 @@ Deno.test("EMFILE lowers parallelism and retries; it is never a port state", asy
 
 Deno.test("resource failures with nothing in flight end the scan with an error", async () => {
   const fake = fakeConnect(() => ({ kind: "resource", message: "Too many open files" }));
-  await rejects(collect(makePlan(["127.0.0.1"], [1]), { connect: fake.connect }), /sockets/);
+  await rejects(
+    collect(makePlan(["127.0.0.1"], [1]), { connect: fake.connect, maxResourceBackoffMs: 2 }),
+    /sockets/,
+  );
+  // Each failure was a retry of the same probe, never a port verdict.
+  assert(fake.attempts("127.0.0.1", 1) > 40);
 });
 
 Deno.test("discovery: answers on 80/443 mean up, silence means down", async () => {
@@ -521,4 +526,52 @@ Deno.test("classifies connect errors by errno and class", () => {
 Deno.test("isLoopback", () => {
   for (const a of ["127.0.0.1", "127.255.0.9", "::1", "::ffff:127.0.0.1"]) assert(isLoopback(a), a);
   for (const a of ["localhost", "127.0.0", "127.0.0.1.5", "x127.0.0.1"]) assert(!isLoopback(a), a);
+});
+
+Deno.test("default transport: an unanswered connect times out and frees its socket", async () => {
+  if (Deno.build.os !== "linux") return;
+  // Other test modules share this process under --parallel, so count only half-open
+  // connects (SYN_SENT, state 02) to this test's own port, from /proc/net/tcp.
+  const synSentTo = (port: number) =>
+    Deno.readTextFileSync("/proc/net/tcp").split("\n").slice(1).filter((line) => {
+      const fields = line.trim().split(/\s+/);
+      return fields.length > 3 && fields[3] === "02" &&
+        parseInt(fields[2].split(":")[1] ?? "", 16) === port;
+    }).length;
+  // A listener that never accepts drops SYNs once its accept queue is full: on loopback,
+  // that is a port that does not answer, i.e. filtered.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const fillers: Deno.Conn[] = [];
+  try {
+    let dropped = 0;
+    while (dropped === 0 && fillers.length < 8192) {
+      const batch = await Promise.all(
+        Array.from(
+          { length: 64 },
+          () =>
+            Deno.connect({ hostname: "127.0.0.1", port, signal: AbortSignal.timeout(300) }).then(
+              (conn) => conn,
+              () => undefined,
+            ),
+        ),
+      );
+      for (const conn of batch) {
+        if (conn) fillers.push(conn);
+        else dropped++;
+      }
+    }
+    // Let the fillers' own timed-out attempts die first.
+    for (let i = 0; i < 50 && synSentTo(port) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const before = synSentTo(port);
+    const events = await collect(
+      makePlan(["127.0.0.1"], [port], { timing: { initialRttMs: 150, minRttMs: 100 } }),
+    );
+    const found = byPort(events).get(port);
+    assertEquals([found?.state, found?.reason], ["filtered", "no-response"]);
+    assert(synSentTo(port) <= before, `sockets leaked: ${synSentTo(port)} > ${before}`);
+  } finally {
+    for (const conn of fillers) conn.close();
+    listener.close();
+  }
 });

@@ -54,6 +54,49 @@ export interface PortEvent {
   reasonTtl?: number;
   /** Round-trip time of the deciding probe, milliseconds. */
   rttMs?: number;
+  /** Raw scans: what the deciding reply revealed about the remote stack. */
+  fingerprint?: ReplyFingerprint;
+}
+
+/** What one SYN-ACK or RST revealed about the stack that sent it (for passive OS hints). */
+export interface ReplyFingerprint {
+  /** TTL (IPv4) or hop limit (IPv6) as received. */
+  ttl: number;
+  /** TCP window. */
+  window: number;
+  mss?: number;
+  windowScale?: number;
+  sackPermitted: boolean;
+  timestamps: boolean;
+  /** Option layout in order, one letter each: M mss, N nop, W wscale, S sack-permitted,
+   * T timestamp, E eol, K sack, ? other (e.g. "M,S,T,N,W"). */
+  options: string;
+  /** IPv4 don't-fragment bit. */
+  df: boolean;
+  /** IPv4 identification (0 for IPv6 without a fragment header). */
+  ipId: number;
+}
+
+/** What version detection found behind an open port. */
+export interface ServiceEvent {
+  type: "service";
+  address: string;
+  protocol: Protocol;
+  port: number;
+  /** Service name, "ssl/" prefixed inside TLS ("http", "ssh", "ssl/http", "tcpwrapped"). */
+  name: string;
+  product?: string;
+  version?: string;
+  extraInfo?: string;
+  /** Operating system the service revealed ("Linux", "Windows"). */
+  osHint?: string;
+  deviceType?: string;
+  /** CPE 2.3 names. */
+  cpe: string[];
+  /** "ssl" when the service runs inside TLS. */
+  tunnel?: "ssl";
+  /** 0-10, like nmap's conf. */
+  confidence: number;
 }
 
 /** A host's port scan finished (all its probes answered or given up). */
@@ -97,6 +140,7 @@ export type ScanEvent =
   | HostEvent
   | PortEvent
   | HostDoneEvent
+  | ServiceEvent
   | ProgressEvent
   | WarningEvent
   | EndEvent;

@@ -83,7 +83,7 @@ function slice(
       return base.at(start + index);
     },
     shard(index: number, count: number): Permutation {
-      const [from, to] = shardBounds(size, index, count);
+      const [from, to] = shardBounds(size, { index, count });
       return slice(base, start + from, start + to);
     },
   };
@@ -92,8 +92,17 @@ function slice(
 /**
  * The half-open index range `[from, to)` of shard `index` (1-based) of `count` over a walk
  * of `size` elements. Shard sizes differ by at most one.
+ *
+ * @example
+ * ```ts
+ * shardBounds(10, { index: 3, count: 3 }); // [6, 10]
+ * ```
  */
-export function shardBounds(size: number, index: number, count: number): [number, number] {
+export function shardBounds(
+  size: number,
+  shard: { index: number; count: number },
+): [number, number] {
+  const { index, count } = shard;
   if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 1) {
     throw new RangeError(`bad shard ${index}/${count}`);
   }

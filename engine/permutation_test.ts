@@ -1,4 +1,9 @@
-import { deepStrictEqual as assertEquals, notDeepStrictEqual as assertNotEquals, ok as assert, throws as assertThrows } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  notDeepStrictEqual as assertNotEquals,
+  ok as assert,
+  throws as assertThrows,
+} from "node:assert/strict";
 import { createPermutation, shardBounds } from "./permutation.ts";
 
 function walk(n: number, seed: number): number[] {
@@ -59,7 +64,7 @@ Deno.test("shards are disjoint, balanced and cover the walk", () => {
   const quarter = half.shard(1, 2);
   assertEquals(quarter.at(0), half.at(0));
   assertEquals(quarter.size, Math.floor(half.size / 2));
-  assertEquals(shardBounds(10, 3, 3), [6, 10]);
+  assertEquals(shardBounds(10, { index: 3, count: 3 }), [6, 10]);
 });
 
 Deno.test("bad sizes, indices and shards throw", () => {

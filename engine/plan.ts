@@ -10,14 +10,15 @@ import { parseTargets, readTargetFile } from "./targets.ts";
 import { parsePortSpec, subtractPorts } from "./ports.ts";
 import { timingPlan } from "./timing.ts";
 
-/** Whether raw (packet-crafting) scans can run here, and if not, why. */
-export type RawAvailability = { ok: true } | { ok: false; reason: string };
+import { rawAvailability } from "../native/privileges.ts";
+import type { RawAvailability } from "../native/privileges.ts";
+export type { RawAvailability };
 
 /** Hooks that tests (and the library API) can replace. */
 export interface PlanHooks {
   /** Resolve a hostname to addresses of one family (default: the system resolver). */
   resolve?: (name: string, family: 4 | 6) => Promise<string[]>;
-  /** Whether raw scans are possible (default: they are not, until the raw engine is wired). */
+  /** Whether raw scans are possible (default: --allow-ffi, CAP_NET_RAW and libpcap). */
   rawAvailability?: () => RawAvailability;
   /** Read stdin for `-iL -` (default: Deno.stdin). */
   readStdin?: () => Promise<string>;
@@ -35,7 +36,16 @@ const RAW_TYPES: ReadonlySet<ScanType> = new Set([
 ]);
 
 /** Scan types the engines can run today. */
-const SUPPORTED_TYPES: ReadonlySet<ScanType> = new Set(["connect"]);
+const SUPPORTED_TYPES: ReadonlySet<ScanType> = new Set([
+  "connect",
+  "syn",
+  "ack",
+  "fin",
+  "null",
+  "xmas",
+  "window",
+  "udp",
+]);
 
 /**
  * Build the scan plan for `options`.
@@ -90,33 +100,19 @@ function chooseScanType(
       `one scan type at a time for now (got ${requested.map((t) => scanFlag(t)).join(" ")})`,
     );
   }
-  const raw = (hooks.rawAvailability ?? (() => ({ ok: false, reason: "" }) as RawAvailability))();
-  if (requested.length === 0) {
-    if (raw.ok && SUPPORTED_TYPES.has("syn")) return { scanType: "syn" };
-    return { scanType: "connect" };
-  }
-  const wanted = requested[0];
-  if (!SUPPORTED_TYPES.has(wanted) && !RAW_TYPES.has(wanted)) {
+  const wanted: ScanType = requested[0] ?? "syn";
+  if (!SUPPORTED_TYPES.has(wanted)) {
     throw new UsageError(`${scanFlag(wanted)} is not supported yet`);
   }
-  if (RAW_TYPES.has(wanted)) {
-    if (!SUPPORTED_TYPES.has(wanted)) {
-      if (wanted === "syn") {
-        return {
-          scanType: "connect",
-          fallbackReason: "the raw SYN engine is not built yet; using a connect scan (-sT)",
-        };
-      }
-      throw new UsageError(`${scanFlag(wanted)} is not supported yet`);
-    }
-    if (!raw.ok) {
-      if (wanted === "syn") {
-        return { scanType: "connect", fallbackReason: `${raw.reason}; using a connect scan (-sT)` };
-      }
-      throw new UsageError(`${scanFlag(wanted)} needs raw packets: ${raw.reason}`);
-    }
+  if (!RAW_TYPES.has(wanted)) return { scanType: wanted };
+  const raw = (hooks.rawAvailability ?? rawAvailability)();
+  if (raw.ok) return { scanType: wanted };
+  // A SYN scan (asked for, or the default) degrades to connect, saying why; the other raw
+  // techniques have no connect equivalent.
+  if (wanted === "syn") {
+    return { scanType: "connect", fallbackReason: `${raw.reason}; scanning with connect (-sT)` };
   }
-  return { scanType: wanted };
+  throw new UsageError(`${scanFlag(wanted)} needs raw packets: ${raw.reason}`);
 }
 
 function choosePorts(options: Options, protocols: ("tcp" | "udp")[]): PortSet {

@@ -4,6 +4,7 @@
 import type { ScanEvent } from "./events.ts";
 import type { ScanPlan } from "./plan_types.ts";
 import { connectScan } from "./connect.ts";
+import { rawScan } from "./raw/mod.ts";
 import { RuntimeError } from "../cli/errors.ts";
 
 /** Options for running a plan. */
@@ -17,6 +18,14 @@ export function runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncIterable
   switch (plan.scanType) {
     case "connect":
       return connectScan(plan, { signal: options.signal });
+    case "syn":
+    case "ack":
+    case "fin":
+    case "null":
+    case "xmas":
+    case "window":
+    case "udp":
+      return rawScan(plan, { signal: options.signal });
     default:
       throw new RuntimeError(`no engine for scan type '${plan.scanType}' yet`);
   }

@@ -81,6 +81,11 @@ export const LIBC_SYMBOLS = {
     ],
     result: "i32", /* int */
   },
+  /** int listen(int fd, int backlog) */
+  listen: {
+    parameters: ["i32", /* int sockfd */ "i32" /* int backlog */],
+    result: "i32", /* int */
+  },
   /** int getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen) */
   getsockname: {
     parameters: [
@@ -147,6 +152,21 @@ export const LIBC_SYMBOLS = {
   },
   /** int close(int fd) */
   close: { parameters: ["i32" /* int fd */], result: "i32" /* int */ },
+  /** int eventfd(unsigned int initval, int flags): wakes a poll that waits on another thread */
+  eventfd: {
+    parameters: ["u32", /* unsigned int initval */ "i32" /* int flags */],
+    result: "i32", /* int */
+  },
+  /** ssize_t read(int fd, void *buf, size_t count) */
+  read: {
+    parameters: ["i32", /* int fd */ "buffer", /* void *buf */ "usize" /* size_t count */],
+    result: "isize", /* ssize_t */
+  },
+  /** ssize_t write(int fd, const void *buf, size_t count) */
+  write: {
+    parameters: ["i32", /* int fd */ "buffer", /* const void *buf */ "usize" /* size_t count */],
+    result: "isize", /* ssize_t */
+  },
   /** int fcntl(int fd, int cmd, ... int arg): variadic; an int third argument is ABI-safe on x86-64 and arm64 Linux */
   fcntl: {
     parameters: ["i32", /* int fd */ "i32", /* int cmd */ "i32" /* int arg */],

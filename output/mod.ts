@@ -16,3 +16,20 @@ export {
 } from "./report.ts";
 export { formatLatency, formatNormal, formatStartLine, type NormalOptions } from "./normal.ts";
 export { formatJson, JSON_SCHEMA_ID } from "./json.ts";
+export {
+  compressPorts,
+  escapeXml,
+  formatCtime,
+  formatXml,
+  type IgnoredGroup,
+  partitionIgnored,
+  type XmlOptions,
+} from "./xml.ts";
+export { formatGrepable, type GrepableOptions } from "./grepable.ts";
+export {
+  formatNdjson,
+  NDJSON_SCHEMA_ID,
+  type NdjsonMeta,
+  type NdjsonOptions,
+  NdjsonWriter,
+} from "./ndjson.ts";

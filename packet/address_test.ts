@@ -37,7 +37,18 @@ Deno.test("IPv6 text follows RFC 5952", () => {
   equal(v6("1::"), "1::");
   equal(v6("::ffff:127.0.0.1"), "::ffff:127.0.0.1");
   equal(v6("64:ff9b::127.0.0.1"), "64:ff9b::7f00:1");
-  for (const bad of [":1", "1:", "1:::2", "1::2::3", "1:2:3:4:5:6:7:8:9", "12345::", "fe80::1%lo", "g::"]) {
+  for (
+    const bad of [
+      ":1",
+      "1:",
+      "1:::2",
+      "1::2::3",
+      "1:2:3:4:5:6:7:8:9",
+      "12345::",
+      "fe80::1%lo",
+      "g::",
+    ]
+  ) {
     equal(parseAddress(bad), undefined, bad);
   }
   equal(parseAddress("1:2:3:4:5:6:7::")?.length, 16);

@@ -5,7 +5,12 @@ import { fromHex, vectors } from "./testdata/vectors.ts";
 
 Deno.test("ARP request matches scapy and decodes back", () => {
   const buf = new Uint8Array(28);
-  writeArp(buf, { op: ArpOp.REQUEST, senderMac: parseMac("02:00:00:00:00:01")!, senderIp: "127.0.0.1", targetIp: "127.0.0.2" });
+  writeArp(buf, {
+    op: ArpOp.REQUEST,
+    senderMac: parseMac("02:00:00:00:00:01")!,
+    senderIp: "127.0.0.1",
+    targetIp: "127.0.0.2",
+  });
   const frame = fromHex(vectors.frames.arp.hex);
   equal(buf.join(), frame.subarray(14, 42).join());
   equal(decodeArp(buf)?.targetIp, "127.0.0.2");
@@ -14,7 +19,12 @@ Deno.test("ARP request matches scapy and decodes back", () => {
 
 Deno.test("non-Ethernet/IPv4 ARP and short packets are refused", () => {
   const buf = new Uint8Array(28);
-  writeArp(buf, { op: ArpOp.REPLY, senderMac: new Uint8Array(6), senderIp: "127.0.0.1", targetIp: "127.0.0.1" });
+  writeArp(buf, {
+    op: ArpOp.REPLY,
+    senderMac: new Uint8Array(6),
+    senderIp: "127.0.0.1",
+    targetIp: "127.0.0.1",
+  });
   equal(decodeArp(buf.subarray(0, 27)), undefined);
   buf[5] = 16;
   equal(decodeArp(buf), undefined);

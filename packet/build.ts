@@ -6,7 +6,7 @@
 
 import { addressBytes, type AddressInput } from "./address.ts";
 import { IpProtocol } from "./constants.ts";
-import { icmpLength, type IcmpFields, writeIcmp } from "./icmp.ts";
+import { type IcmpFields, icmpLength, writeIcmp } from "./icmp.ts";
 import { writeIcmpv6 } from "./icmpv6.ts";
 import { IPV4_HEADER_LENGTH, writeIpv4Header } from "./ipv4.ts";
 import { IPV6_HEADER_LENGTH, writeIpv6Header } from "./ipv6.ts";

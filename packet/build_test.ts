@@ -116,7 +116,11 @@ Deno.test("built packets decode back to their fields", () => {
     flags: TCP_SYN | TCP_ACK,
     window: 0,
     urgent: 7,
-    options: [{ kind: "sack", blocks: [[1, 2]] }, { kind: "unknown", code: 254, data: new Uint8Array([9, 8]) }],
+    options: [{ kind: "sack", blocks: [[1, 2]] }, {
+      kind: "unknown",
+      code: 254,
+      data: new Uint8Array([9, 8]),
+    }],
     payload: new Uint8Array([1, 2, 3]),
   });
   const p = decodeIpPacket(built);
@@ -137,7 +141,10 @@ Deno.test("built packets decode back to their fields", () => {
     { kind: "unknown", code: 254, data: new Uint8Array([9, 8]) },
     { kind: "eol" },
   ]);
-  deepStrictEqual(built.subarray(p!.tcp!.payloadOffset, p!.tcp!.payloadEnd), new Uint8Array([1, 2, 3]));
+  deepStrictEqual(
+    built.subarray(p!.tcp!.payloadOffset, p!.tcp!.payloadEnd),
+    new Uint8Array([1, 2, 3]),
+  );
 });
 
 Deno.test("builders write into a caller's buffer at an offset", () => {
@@ -151,9 +158,15 @@ Deno.test("builders write into a caller's buffer at an offset", () => {
   equal(target[9], 0xee);
   equal(target[10 + view.length], 0xee);
   equal(decodeIpPacket(target.subarray(10, 10 + view.length))?.tcp?.seq, 7);
-  throws(() => buildTcpSyn({ src: "::1", dst: "127.0.0.1", srcPort: 1, dstPort: 2, seq: 0 }), TypeError);
   throws(
-    () => buildTcpSyn({ src: "::1", dst: "::1", srcPort: 1, dstPort: 2, seq: 0 }, { target: new Uint8Array(30) }),
+    () => buildTcpSyn({ src: "::1", dst: "127.0.0.1", srcPort: 1, dstPort: 2, seq: 0 }),
+    TypeError,
+  );
+  throws(
+    () =>
+      buildTcpSyn({ src: "::1", dst: "::1", srcPort: 1, dstPort: 2, seq: 0 }, {
+        target: new Uint8Array(30),
+      }),
     RangeError,
   );
 });

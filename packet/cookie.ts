@@ -214,7 +214,10 @@ export class ProbeCookie {
    * the reply's destination is our source, so the tuple is taken reversed.
    */
   matchesReply(
-    reply: { ip: { src: string; dst: string }; tcp?: { srcPort: number; dstPort: number; ack: number } },
+    reply: {
+      ip: { src: string; dst: string };
+      tcp?: { srcPort: number; dstPort: number; ack: number };
+    },
   ): boolean {
     const tcp = reply.tcp;
     if (!tcp) return false;

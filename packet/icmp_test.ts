@@ -5,20 +5,38 @@ import { buildTcpSyn, buildUdpPacket } from "./build.ts";
 
 Deno.test("echo and timestamp round trip with a valid checksum", () => {
   const buf = new Uint8Array(40);
-  const n = writeIcmp(buf, { type: IcmpType.ECHO_REQUEST, id: 0x1234, seq: 0xfffe, payload: new Uint8Array([1, 2, 3]) });
+  const n = writeIcmp(buf, {
+    type: IcmpType.ECHO_REQUEST,
+    id: 0x1234,
+    seq: 0xfffe,
+    payload: new Uint8Array([1, 2, 3]),
+  });
   equal(internetChecksum(buf.subarray(0, n)), 0);
   const e = decodeIcmp(buf, { end: n });
   equal(e?.id, 0x1234);
   equal(e?.seq, 0xfffe);
   equal(e?.quoted, undefined);
-  const t = writeIcmp(buf, { type: IcmpType.TIMESTAMP_REPLY, id: 1, seq: 2, timestamps: { originate: 1, receive: 2, transmit: 0xffffffff } });
+  const t = writeIcmp(buf, {
+    type: IcmpType.TIMESTAMP_REPLY,
+    id: 1,
+    seq: 2,
+    timestamps: { originate: 1, receive: 2, transmit: 0xffffffff },
+  });
   const ts = decodeIcmp(buf, { end: t });
   equal(ts?.receive, 2);
   equal(ts?.transmit, 0xffffffff);
 });
 
 Deno.test("errors quote the original packet: time exceeded with TCP, unreachable with UDP", () => {
-  const original = buildTcpSyn({ src: "127.0.0.1", dst: "127.0.0.7", ipId: 4321, ttl: 1, srcPort: 40000, dstPort: 443, seq: 0x01020304 });
+  const original = buildTcpSyn({
+    src: "127.0.0.1",
+    dst: "127.0.0.7",
+    ipId: 4321,
+    ttl: 1,
+    srcPort: 40000,
+    dstPort: 443,
+    seq: 0x01020304,
+  });
   const buf = new Uint8Array(8 + 28);
   // Routers may quote only the IP header and 8 bytes.
   const n = writeIcmp(buf, { type: IcmpType.TIME_EXCEEDED, payload: original.subarray(0, 28) });
@@ -40,7 +58,13 @@ Deno.test("errors quote the original packet: time exceeded with TCP, unreachable
 });
 
 Deno.test("errors with a cut or missing quote still decode", () => {
-  const original = buildTcpSyn({ src: "127.0.0.1", dst: "127.0.0.7", srcPort: 1, dstPort: 2, seq: 3 });
+  const original = buildTcpSyn({
+    src: "127.0.0.1",
+    dst: "127.0.0.7",
+    srcPort: 1,
+    dstPort: 2,
+    seq: 3,
+  });
   const buf = new Uint8Array(8 + 24);
   writeIcmp(buf, { type: IcmpType.DEST_UNREACHABLE, code: 13, payload: original.subarray(0, 24) });
   const m = decodeIcmp(buf);

@@ -3,7 +3,15 @@ import { decodeIpv4, ipv4ChecksumOk, writeIpv4Header } from "./ipv4.ts";
 
 function header(payloadLength = 4): Uint8Array {
   const buf = new Uint8Array(20 + payloadLength);
-  writeIpv4Header(buf, { src: "127.0.0.1", dst: "127.0.0.2", protocol: 6, payloadLength, id: 0xbeef, df: true, ttl: 3 });
+  writeIpv4Header(buf, {
+    src: "127.0.0.1",
+    dst: "127.0.0.2",
+    protocol: 6,
+    payloadLength,
+    id: 0xbeef,
+    df: true,
+    ttl: 3,
+  });
   return buf;
 }
 
@@ -25,10 +33,29 @@ Deno.test("round trip with checksum", () => {
 
 Deno.test("options pad to four bytes", () => {
   const buf = new Uint8Array(24);
-  equal(writeIpv4Header(buf, { src: "127.0.0.1", dst: "127.0.0.1", protocol: 1, payloadLength: 0, options: new Uint8Array([1, 1, 1]) }), 24);
+  equal(
+    writeIpv4Header(buf, {
+      src: "127.0.0.1",
+      dst: "127.0.0.1",
+      protocol: 1,
+      payloadLength: 0,
+      options: new Uint8Array([1, 1, 1]),
+    }),
+    24,
+  );
   equal(decodeIpv4(buf)?.headerLength, 24);
   ok(ipv4ChecksumOk(buf));
-  throws(() => writeIpv4Header(new Uint8Array(80), { src: "127.0.0.1", dst: "127.0.0.1", protocol: 1, payloadLength: 0, options: new Uint8Array(41) }), RangeError);
+  throws(
+    () =>
+      writeIpv4Header(new Uint8Array(80), {
+        src: "127.0.0.1",
+        dst: "127.0.0.1",
+        protocol: 1,
+        payloadLength: 0,
+        options: new Uint8Array(41),
+      }),
+    RangeError,
+  );
 });
 
 Deno.test("hostile headers: version, IHL, lengths", () => {

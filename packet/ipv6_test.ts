@@ -4,7 +4,15 @@ import { decodeIpv6, MAX_EXTENSION_HEADERS, writeIpv6Header } from "./ipv6.ts";
 function packet(next: number, ext: number[][], tail = 20): Uint8Array {
   const extLen = ext.reduce((n, e) => n + e.length, 0);
   const buf = new Uint8Array(40 + extLen + tail);
-  writeIpv6Header(buf, { src: "::1", dst: "2001:db8::1", nextHeader: next, payloadLength: extLen + tail, hopLimit: 9, trafficClass: 0xab, flowLabel: 0xfedcb });
+  writeIpv6Header(buf, {
+    src: "::1",
+    dst: "2001:db8::1",
+    nextHeader: next,
+    payloadLength: extLen + tail,
+    hopLimit: 9,
+    trafficClass: 0xab,
+    flowLabel: 0xfedcb,
+  });
   let o = 40;
   for (const e of ext) {
     buf.set(e, o);
@@ -48,7 +56,9 @@ Deno.test("hostile chains: runaway length, endless headers, cut fixed header", (
   equal(runaway?.protocol, 0);
   equal(runaway?.truncated, true);
   // A chain of destination-options headers each pointing at another.
-  const loop = decodeIpv6(packet(60, Array.from({ length: 40 }, () => [60, 0, 1, 4, 0, 0, 0, 0]), 0));
+  const loop = decodeIpv6(
+    packet(60, Array.from({ length: 40 }, () => [60, 0, 1, 4, 0, 0, 0, 0]), 0),
+  );
   equal(loop?.extensions.length, MAX_EXTENSION_HEADERS);
   equal(loop?.truncated, true);
   equal(decodeIpv6(new Uint8Array(39).fill(0x60)), undefined);

@@ -3,7 +3,7 @@ import { transportChecksum } from "./checksum.ts";
 import { addressBytes } from "./address.ts";
 import { EtherType, IpProtocol, LinkType } from "./constants.ts";
 import { decodeArp } from "./arp.ts";
-import { decodeFrame, decodeLink, type DecodedPacket } from "./link.ts";
+import { type DecodedPacket, decodeFrame, decodeLink } from "./link.ts";
 import { readPcap } from "./pcap_file.ts";
 import { assertFields, fromHex, readFixture, vectors } from "./testdata/vectors.ts";
 
@@ -37,7 +37,10 @@ for (const [file, key, linkType] of fixtures) {
     pcap.records.forEach((record, i) => {
       const p = decodeFrame(pcap.linkType, record.data);
       ok(p, `packet ${i} decodes`);
-      const want = structuredClone(expected[i]) as unknown as Record<string, Record<string, unknown>>;
+      const want = structuredClone(expected[i]) as unknown as Record<
+        string,
+        Record<string, unknown>
+      >;
       const { checksum: tcpSum, ...tcpWant } = want.tcp ?? {};
       const { checksum: udpSum, ...udpWant } = want.udp ?? {};
       if (want.tcp) want.tcp = tcpWant;

@@ -6,8 +6,8 @@ import {
   TCP_NS,
   TCP_SYN,
   tcpFlagsToString,
-  tcpOptionsLength,
   type TcpOption,
+  tcpOptionsLength,
   writeTcp,
   writeTcpOptions,
 } from "./tcp.ts";
@@ -34,7 +34,10 @@ Deno.test("options round trip in order, padded with EOL", () => {
   const decoded = opts([...buf]);
   deepStrictEqual(decoded.options, [...list, { kind: "eol" }]);
   equal(decoded.malformed, false);
-  throws(() => writeTcpOptions(new Uint8Array(64), Array(11).fill({ kind: "mss", value: 1 })), RangeError);
+  throws(
+    () => writeTcpOptions(new Uint8Array(64), Array(11).fill({ kind: "mss", value: 1 })),
+    RangeError,
+  );
 });
 
 Deno.test("hostile options: zero length, running off the end, wrong sizes", () => {
@@ -43,7 +46,11 @@ Deno.test("hostile options: zero length, running off the end, wrong sizes", () =
   deepStrictEqual(opts([1, 8, 10, 0, 0]), { options: [{ kind: "nop" }], malformed: true });
   deepStrictEqual(opts([3]), { options: [], malformed: true });
   // MSS with length 3 is kept raw rather than misread.
-  deepStrictEqual(opts([2, 3, 9]).options, [{ kind: "unknown", code: 2, data: new Uint8Array([9]) }]);
+  deepStrictEqual(opts([2, 3, 9]).options, [{
+    kind: "unknown",
+    code: 2,
+    data: new Uint8Array([9]),
+  }]);
   deepStrictEqual(opts([5, 6, 0, 0, 0, 1]).options[0].kind, "unknown");
   // Nothing is read after EOL.
   deepStrictEqual(opts([0, 2, 4]).options, [{ kind: "eol" }]);
@@ -73,10 +80,22 @@ Deno.test("header decode: data offset checks and the NS bit", () => {
 
 Deno.test("checksum over the pseudo-header verifies to zero", () => {
   const seg = new Uint8Array(23);
-  writeTcp(seg, { srcPort: 9, dstPort: 10, seq: 1, flags: TCP_SYN, payload: new Uint8Array([1, 2, 3]) }, {
+  writeTcp(seg, {
+    srcPort: 9,
+    dstPort: 10,
+    seq: 1,
+    flags: TCP_SYN,
+    payload: new Uint8Array([1, 2, 3]),
+  }, {
     src: "::1",
     dst: "::2",
   });
-  equal(transportChecksum(seg, { src: addressBytes("::1"), dst: addressBytes("::2"), protocol: 6 }), 0);
-  ok(transportChecksum(seg, { src: addressBytes("::1"), dst: addressBytes("::3"), protocol: 6 }) !== 0);
+  equal(
+    transportChecksum(seg, { src: addressBytes("::1"), dst: addressBytes("::2"), protocol: 6 }),
+    0,
+  );
+  ok(
+    transportChecksum(seg, { src: addressBytes("::1"), dst: addressBytes("::3"), protocol: 6 }) !==
+      0,
+  );
 });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { runCommand } from "../main.ts";
 import type { CommandIo } from "../main.ts";
+import { rawAvailability } from "../native/privileges.ts";
 
 interface Captured {
   code: number;
@@ -92,11 +93,18 @@ Deno.test("listeners at seed-table ports are open with the seed's service names,
 Deno.test("--reason adds the reason column; --open hides closed ports", async () => {
   const host = "127.77.0.2";
   await withListeners(host, [8080], async () => {
-    const reason = await run(["--reason", "-p", "8080,8081", host]);
+    const reason = await run(["-sT", "--reason", "-p", "8080,8081", host]);
     assert.equal(reason.code, 0);
     assert.match(reason.stdout, /^PORT\s+STATE\s+SERVICE\s+REASON$/m);
     assert.match(reason.stdout, /^8080\/tcp\s+open\s+\S+\s+syn-ack$/m);
     assert.match(reason.stdout, /^8081\/tcp\s+closed\s+\S+\s+conn-refused$/m);
+    if (rawAvailability().ok) {
+      // The default scan is SYN when raw sockets are available: replies carry their TTL.
+      const raw = await run(["--reason", "-p", "8080,8081", host]);
+      assert.equal(raw.code, 0, raw.stderr);
+      assert.match(raw.stdout, /^8080\/tcp\s+open\s+\S+\s+syn-ack ttl \d+$/m);
+      assert.match(raw.stdout, /^8081\/tcp\s+closed\s+\S+\s+reset ttl \d+$/m);
+    }
     const open = await run(["--open", "-p", "8080,8081", host]);
     assert.match(open.stdout, /^8080\/tcp\s+open/m);
     assert.doesNotMatch(open.stdout, /^8081\/tcp/m);

@@ -30,5 +30,17 @@ if (import.meta.main) {
     ipv6: target.includes(":"),
     seed: 7,
   });
-  for await (const event of rawScan(plan)) console.log(JSON.stringify(event));
+  // One write per thousand events: a console.log per line would dominate a -p- run.
+  const encoder = new TextEncoder();
+  let buffer: string[] = [];
+  const flush = () => {
+    const bytes = encoder.encode(buffer.join(""));
+    for (let off = 0; off < bytes.length;) off += Deno.stdout.writeSync(bytes.subarray(off));
+    buffer = [];
+  };
+  for await (const event of rawScan(plan)) {
+    buffer.push(JSON.stringify(event) + "\n");
+    if (buffer.length >= 1000) flush();
+  }
+  flush();
 }

@@ -136,13 +136,12 @@ Deno.test({
         const r = await lab.exec(["ip", family, "route", "show", "default"]);
         equal(r.stdout.trim(), "", `scanner namespace has a ${family} default route`);
       }
-      const started = performance.now();
+      // ENETUNREACH (not a timeout) is the proof that nothing left: the kernel found no route.
       const outside = await probe(lab, [
         { protocol: "tcp", address: "198.51.100.1", port: 80 },
         { protocol: "tcp", address: "2001:db8::1", port: 80 },
       ], 1);
       deepStrictEqual(outside, ["ENETUNREACH", "ENETUNREACH"]);
-      ok(performance.now() - started < 900, "unreachable must fail at once, not time out");
 
       // Raw sockets against every behaviour, both address families, plus AnyIP.
       const probes: [LabHost, Probe][] = [];

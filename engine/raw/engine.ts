@@ -1,0 +1,634 @@
+/**
+ * The raw scan engine over an abstract transport: host discovery, then the port scan, in
+ * host groups, with stateless reply validation (technique.ts), retransmission passes and
+ * rate control. The I/O lives behind `RawTransport` (native_transport.ts in production, a
+ * fake in tests).
+ *
+ * How a group is scanned:
+ * 1. Pass 0 walks target x port in a seeded full-cycle permutation (or, with `-r`, ports
+ *    ascending per host with hosts interleaved), sending in paced batches and draining the
+ *    capture between batches. State is one byte per (host, port) in a `Uint8Array`; send
+ *    times are kept per (host, port) in a `Float64Array` so every answer feeds the RTT
+ *    estimator.
+ * 2. After a pass the engine waits one RTT timeout (RFC 6298 over measured RTTs, clamped to
+ *    the timing plan) past its last send, then retransmits what is still undecided. A
+ *    retransmission pass that draws no new answer proves there was no loss: the rest is
+ *    silent for real and the scan stops early. One that does draw answers found loss: the
+ *    rate halves and another pass follows, up to `maxRetries`.
+ * 3. Undecided ports then get the technique's "silence" state (filtered, open|filtered).
+ *
+ * One RTT estimator per group (not per host, unlike nmap): the lab and loopback show one
+ * path; a per-host estimator is a later refinement. Per-host fairness comes from the
+ * interleaved walk rather than a per-host in-flight cap.
+ */
+import type { ScanEvent } from "../events.ts";
+import type { ScanPlan, Target } from "../plan_types.ts";
+import { createPermutation } from "../permutation.ts";
+import { RttEstimator } from "../timing.ts";
+import { addressToString, parseAddress, ProbeCookie } from "../../packet/mod.ts";
+import {
+  discoveryProbes,
+  interpretDiscoveryReply,
+  interpretPortReply,
+  portProbe,
+  protocolOf,
+  type RawScanType,
+  silentVerdict,
+} from "./technique.ts";
+import type { RawPortEvent, RawProbe, RawReply, RawTransport } from "./types.ts";
+
+/** Where probes to one target leave from. */
+export interface RawRoute {
+  interface: string;
+  source: string;
+  linkType?: number;
+}
+
+/** One (interface, source) pair a group sends from: what a transport must listen on. */
+export interface RawEndpoint extends RawRoute {
+  family: 4 | 6;
+}
+
+/** Options of {@linkcode runRawEngine}. */
+export interface RawEngineOptions {
+  /** Stops sending; the engine waits a short cooldown, then ends with `partial: true`. */
+  signal?: AbortSignal;
+  /** Route lookup for a target address. */
+  route: (address: string) => RawRoute;
+  /** Opens the transport for a group, listening on every endpoint before any probe. */
+  openTransport: (endpoints: RawEndpoint[]) => RawTransport;
+  /** Our fixed TCP/UDP source port; default a random one outside the scanned ports. */
+  srcPort?: number;
+  /** Cookie key; default random. */
+  cookie?: ProbeCookie;
+  /** Starting rate in probes per second; default from the plan (see {@linkcode defaultRate}). */
+  rate?: number;
+  /** Only discover hosts (for `-sn`): no port scan. */
+  discoveryOnly?: boolean;
+  /** Treat loopback targets as up without probing (nmap's "localhost-response"); default true. */
+  loopbackAlwaysUp?: boolean;
+  /** UDP payload for a port (registry/udp_payloads.ts); default none. */
+  udpPayload?: (port: number) => Uint8Array | undefined;
+  /** Clock for send and reply times (`performance.now` scale). */
+  now?: () => number;
+  /** Wall clock for event timestamps. */
+  wallClock?: () => number;
+  /** Largest (hosts x ports) state per group; default 2^22. */
+  groupUnits?: number;
+}
+
+/**
+ * Rate ceiling per `-T` level, probes per second, when `--max-rate` is not given: T3
+ * 300 000, T4 1 000 000, T5 3 000 000. The pace itself comes from the congestion window
+ * (probes in flight, opened by answers, halved on loss), so a fast path is scanned as fast
+ * as the replies can be read and a slow one as fast as it answers. T0-T2 are paced by their
+ * scan delay instead.
+ */
+export function defaultRate(level: number): number {
+  if (level >= 5) return 3_000_000;
+  if (level === 4) return 1_000_000;
+  return 300_000;
+}
+
+/** The starting rate for a plan with `hosts` hosts in a group. */
+export function planRate(plan: ScanPlan, hosts: number): number {
+  const t = plan.timing;
+  let rate = t.maxRate ?? defaultRate(t.level);
+  if (t.maxRate === undefined && t.scanDelayMs > 0) {
+    // T0-T2: one probe per host per scan delay, hosts interleaved.
+    rate = Math.min(rate, Math.max(1, hosts) * 1000 / t.scanDelayMs);
+  }
+  if (t.minRate !== undefined) rate = Math.max(rate, t.minRate);
+  return Math.max(rate, 0.01);
+}
+
+/**
+ * Bounds of the congestion window (probes in flight) for a plan: up to the plan's
+ * parallelism, starting at a quarter of it; `--min-rate` lifts the cap, since the user
+ * asked for a pace regardless of answers.
+ */
+export function planWindow(plan: ScanPlan): { initial: number; min: number; max: number } {
+  const t = plan.timing;
+  const max = t.minRate !== undefined ? 1 << 30 : Math.max(1, t.maxParallelism);
+  return { initial: Math.max(Math.min(max, BATCH), max / 4), min: Math.min(max, 16), max };
+}
+
+const BATCH = 256;
+const PROGRESS_MS = 1000;
+/** How often the capture's drop counter is read during a pass. */
+const DROP_CHECK_MS = 20;
+/** How long an aborted scan still listens for replies in flight. */
+const ABORT_COOLDOWN_MS = 250;
+
+/** True for 127.0.0.0/8 and ::1. */
+export function isLoopbackAddress(address: string): boolean {
+  return address === "::1" || /^127\./.test(address);
+}
+
+/** The textual form decoded packets use for `address`. */
+function canonical(address: string): string {
+  const bytes = parseAddress(address);
+  return bytes ? addressToString(bytes) : address;
+}
+
+/** A source port in 33000..60999 that is not among `avoid` (when one exists). */
+export function pickSourcePort(avoid: readonly number[]): number {
+  const set = new Set(avoid);
+  for (let i = 0; i < 64; i++) {
+    const p = 33000 + Math.floor(Math.random() * 28000);
+    if (!set.has(p)) return p;
+  }
+  return 33000 + Math.floor(Math.random() * 28000);
+}
+
+/** A token bucket whose rate can change (loss backoff). */
+class Pacer {
+  rate: number;
+  #tokens = 1;
+  #last: number;
+  readonly #now: () => number;
+
+  constructor(rate: number, now: () => number) {
+    this.rate = rate;
+    this.#now = now;
+    this.#last = now();
+  }
+
+  /** Probes that may go now (at most `max`), or 0 with the milliseconds to wait. */
+  take(max: number): { n: number; waitMs: number } {
+    if (this.rate === Infinity) return { n: max, waitMs: 0 };
+    const now = this.#now();
+    const burst = Math.max(1, Math.min(BATCH * 4, this.rate / 100));
+    this.#tokens = Math.min(burst, this.#tokens + (now - this.#last) * this.rate / 1000);
+    this.#last = now;
+    if (this.#tokens < 1) return { n: 0, waitMs: ((1 - this.#tokens) * 1000) / this.rate };
+    const n = Math.min(max, Math.floor(this.#tokens));
+    this.#tokens -= n;
+    return { n, waitMs: 0 };
+  }
+}
+
+/**
+ * The congestion window: how many probes may be in flight (sent, unanswered, younger than
+ * one RTT timeout). Answers open it by one each (slow start, as TCP and nmap do), loss
+ * halves it. A fast path answers within microseconds, so the window refills as fast as the
+ * replies are read and the scan runs at the speed of the machine; a slow or lossy one
+ * keeps few probes outstanding. Sends are grouped in batches sharing one send time, so a
+ * reply finds its batch by its probe's send time.
+ */
+class Window {
+  cwnd: number;
+  readonly max: number;
+  readonly min: number;
+  inFlight = 0;
+  #times: number[] = [];
+  #open: number[] = [];
+  #head = 0;
+
+  constructor(initial: number, bounds: { min: number; max: number }) {
+    this.max = Math.max(1, bounds.max);
+    this.min = Math.max(1, Math.min(bounds.min, this.max));
+    this.cwnd = Math.max(this.min, Math.min(initial, this.max));
+  }
+
+  /** Room for this many more probes now. */
+  room(): number {
+    return Math.max(0, Math.floor(this.cwnd) - this.inFlight);
+  }
+
+  /** Record `count` probes sent at `time`. */
+  sent(time: number, count: number): void {
+    if (count <= 0) return;
+    const last = this.#times.length - 1;
+    if (last >= this.#head && this.#times[last] === time) this.#open[last] += count;
+    else {
+      this.#times.push(time);
+      this.#open.push(count);
+    }
+    this.inFlight += count;
+  }
+
+  /** A probe sent at `sendTime` was answered. */
+  answered(sendTime: number): void {
+    if (this.cwnd < this.max) this.cwnd = Math.min(this.max, this.cwnd + 1);
+    const times = this.#times;
+    let lo = this.#head;
+    let hi = times.length - 1;
+    // Replies are mostly to recent batches: look at the newest first.
+    if (hi >= lo && times[hi] === sendTime) lo = hi;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (times[mid] < sendTime) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo <= hi && hi >= this.#head && times[lo] === sendTime && this.#open[lo] > 0) {
+      this.#open[lo]--;
+      this.inFlight--;
+    }
+  }
+
+  /** Probes sent before `cutoff` are no longer in flight (their timeout passed). */
+  expire(cutoff: number): void {
+    const times = this.#times;
+    while (this.#head < times.length && times[this.#head] < cutoff) {
+      this.inFlight -= this.#open[this.#head];
+      this.#head++;
+    }
+    if (this.#head > 1024 && this.#head * 2 > times.length) {
+      this.#times = times.slice(this.#head);
+      this.#open = this.#open.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** Send time of the oldest batch still in flight, or undefined. */
+  oldest(): number | undefined {
+    return this.#head < this.#times.length ? this.#times[this.#head] : undefined;
+  }
+
+  /** Loss: halve the window. */
+  loss(): void {
+    this.cwnd = Math.max(this.min, this.cwnd / 2);
+  }
+}
+
+/** One phase of a group: units to probe until decided. */
+interface PhaseSpec {
+  units: number;
+  /** Unit probed at step `i` of pass 0. */
+  order: (i: number) => number;
+  /** The probe for `unit`, to be sent at `time` (one time per batch). */
+  probe: (unit: number, time: number) => RawProbe | undefined;
+  decided: (unit: number) => boolean;
+  /** Units not decided yet, over the whole phase. */
+  undecided: () => number;
+  /** Take a reply; returns the send time of the probe it decided, or -1. */
+  handle: (reply: RawReply) => number;
+}
+
+/**
+ * Run `plan` through the raw engine, calling `emit` for every event (start, host, port,
+ * host-done, progress, warning, end).
+ */
+export async function runRawEngine(
+  plan: ScanPlan,
+  emit: (event: ScanEvent) => void,
+  options: RawEngineOptions,
+): Promise<void> {
+  const scanType = plan.scanType as RawScanType;
+  if (scanType === ("connect" as string)) throw new TypeError("the raw engine does not connect");
+  const signal = options.signal;
+  const now = options.now ?? (() => performance.now());
+  const wall = options.wallClock ?? (() => Date.now());
+  const protocol = protocolOf(scanType);
+  const ports = options.discoveryOnly ? [] : protocol === "tcp" ? plan.ports.tcp : plan.ports.udp;
+  const P = ports.length;
+  const srcPort = options.srcPort ?? pickSourcePort([...plan.ports.tcp, ...plan.ports.udp]);
+  const cookie = options.cookie ?? new ProbeCookie();
+  const timing = plan.timing;
+  const loopbackUp = options.loopbackAlwaysUp ?? true;
+  const portIndex = new Int32Array(65536).fill(-1);
+  ports.forEach((p, i) => (portIndex[p] = i));
+  const total = plan.targets.size * P;
+  let sent = 0;
+  let done = 0;
+  let lastProgress = now();
+  let rateNow = 0;
+  const aborted = () => signal?.aborted === true;
+
+  emit({
+    type: "start",
+    time: wall(),
+    scanType: options.discoveryOnly ? "ping" : scanType,
+    ports: { tcp: protocol === "tcp" ? P : 0, udp: protocol === "udp" ? P : 0 },
+    hosts: plan.targets.size,
+  });
+  if (plan.fallbackReason) emit({ type: "warning", message: plan.fallbackReason });
+  const skipped = protocol === "tcp" ? plan.ports.udp.length : plan.ports.tcp.length;
+  if (!options.discoveryOnly && skipped > 0) {
+    emit({
+      type: "warning",
+      message: `this scan type covers ${protocol.toUpperCase()} only; ${skipped} ` +
+        `${protocol === "tcp" ? "UDP" : "TCP"} ports skipped`,
+    });
+  }
+
+  function progress(force = false): void {
+    const t = now();
+    if (!force && t - lastProgress < PROGRESS_MS) return;
+    lastProgress = t;
+    emit({ type: "progress", sent, done, total, rate: Math.round(rateNow) });
+  }
+
+  const groupUnits = options.groupUnits ?? 1 << 22;
+  const perGroup = Math.max(1, Math.min(65536, Math.floor(groupUnits / Math.max(1, P))));
+  let groupNo = 0;
+  for (let start = 0; start < plan.targets.size && !aborted(); start += perGroup) {
+    const end = Math.min(plan.targets.size, start + perGroup);
+    const group: Target[] = [];
+    for (let i = start; i < end; i++) group.push(plan.targets.at(i));
+    await scanGroup(group, groupNo++);
+  }
+  progress(true);
+  emit({ type: "end", time: wall(), partial: aborted() });
+
+  async function scanGroup(group: Target[], groupNo: number): Promise<void> {
+    const H = group.length;
+    const keys = group.map((t) => canonical(t.address));
+    const routes: (RawRoute | undefined)[] = [];
+    const endpoints = new Map<string, RawEndpoint>();
+    for (let h = 0; h < H; h++) {
+      try {
+        const r = options.route(group[h].address);
+        routes.push(r);
+        const key = `${r.interface}|${r.source}`;
+        if (!endpoints.has(key)) endpoints.set(key, { ...r, family: group[h].family });
+      } catch (error) {
+        routes.push(undefined);
+        emit({
+          type: "warning",
+          message: `${group[h].address}: ${error instanceof Error ? error.message : error}`,
+        });
+      }
+    }
+    const index = new Map<string, number>();
+    keys.forEach((k, h) => index.set(k, h));
+    const sources = routes.map((r) => (r ? canonical(r.source) : ""));
+
+    const transport = options.openTransport([...endpoints.values()]);
+    try {
+      const pacer = new Pacer(planRate(plan, H), now);
+      rateNow = pacer.rate;
+      const rtt = new RttEstimator(timing);
+
+      // ---- discovery
+      const up = new Uint8Array(H);
+      const downReason: (string | undefined)[] = new Array(H);
+      const hostEvent = (h: number, reason: string, latencyMs?: number) => {
+        up[h] = 1;
+        emit({
+          type: "host",
+          address: group[h].address,
+          ...(group[h].hostname !== undefined ? { hostname: group[h].hostname } : {}),
+          status: "up",
+          reason,
+          ...(latencyMs !== undefined ? { latencyMs: round(latencyMs) } : {}),
+        });
+      };
+      let probeHosts = 0;
+      for (let h = 0; h < H; h++) {
+        if (!routes[h]) continue;
+        if (plan.skipDiscovery) hostEvent(h, "user-set");
+        else if (loopbackUp && isLoopbackAddress(keys[h])) hostEvent(h, "localhost-response");
+        else probeHosts++;
+      }
+      if (probeHosts > 0) {
+        const K = 4;
+        const probeSets: (RawProbe[] | undefined)[] = new Array(H);
+        const sendTimes = new Float64Array(H * K);
+        await runPasses({
+          units: H * K,
+          order: (i) => (i % H) * K + Math.floor(i / H),
+          decided: (u) => up[Math.floor(u / K)] === 1 || !routes[Math.floor(u / K)],
+          probe: (u) => {
+            const h = Math.floor(u / K);
+            const r = routes[h]!;
+            const set = probeSets[h] ??= discoveryProbes({
+              family: group[h].family,
+              source: r.source,
+              destination: group[h].address,
+              srcPort,
+            }, cookie);
+            const p = set[u % K];
+            if (p) sendTimes[u] = now();
+            return p;
+          },
+          handle: (reply) => {
+            const v = interpretDiscoveryReply(reply.packet, { srcPort, cookie });
+            if (!v) return;
+            const h = index.get(v.address);
+            if (h === undefined || up[h] || sources[h] !== v.source) return;
+            if (!v.up) {
+              downReason[h] ??= v.reason;
+              return;
+            }
+            let latency: number | undefined;
+            let earliest = Infinity;
+            for (let k = 0; k < K; k++) {
+              const t = sendTimes[h * K + k];
+              if (t > 0 && t < earliest) earliest = t;
+            }
+            if (earliest < Infinity) {
+              latency = Math.max(0, reply.timeMs - earliest);
+              rtt.sample(latency);
+            }
+            hostEvent(h, v.reason, latency);
+          },
+        }, { transport, pacer, rtt });
+        for (let h = 0; h < H; h++) {
+          if (!up[h] && routes[h] && !aborted()) {
+            emit({
+              type: "host",
+              address: group[h].address,
+              ...(group[h].hostname !== undefined ? { hostname: group[h].hostname } : {}),
+              status: "down",
+              reason: downReason[h] ?? "no-response",
+            });
+          }
+        }
+      }
+      for (let h = 0; h < H; h++) if (!up[h]) done += P;
+      if (options.discoveryOnly || P === 0 || aborted()) return;
+
+      // ---- ports
+      const live: number[] = [];
+      for (let h = 0; h < H; h++) if (up[h]) live.push(h);
+      const L = live.length;
+      if (L === 0) return;
+      const liveIndex = new Int32Array(H).fill(-1);
+      live.forEach((h, i) => (liveIndex[h] = i));
+      const state = new Uint8Array(L * P);
+      const sendTimes = new Float64Array(L * P);
+      const remaining = new Int32Array(L).fill(P);
+      const finishHost = (l: number) => {
+        emit({ type: "host-done", address: group[live[l]].address, timedOut: false });
+      };
+      const perm = plan.sequentialPorts ? undefined : createPermutation(L * P, plan.seed + groupNo);
+      const payload = options.udpPayload;
+      await runPasses({
+        units: L * P,
+        order: perm ? (i) => perm.at(i) : (i) => (i % L) * P + Math.floor(i / L),
+        decided: (u) => state[u] !== 0,
+        probe: (u) => {
+          const l = Math.floor(u / P);
+          const h = live[l];
+          const port = ports[u - l * P];
+          sendTimes[u] = now();
+          const data = scanType === "udp" ? payload?.(port) : undefined;
+          return portProbe(scanType, {
+            family: group[h].family,
+            source: routes[h]!.source,
+            destination: group[h].address,
+            srcPort,
+            dstPort: port,
+          }, { cookie, ...(data ? { payload: data } : {}) });
+        },
+        handle: (reply) => {
+          const v = interpretPortReply(scanType, reply.packet, { srcPort, cookie });
+          if (!v) return;
+          const h = index.get(v.address);
+          if (h === undefined || sources[h] !== v.source) return;
+          const l = liveIndex[h];
+          const pi = portIndex[v.port];
+          if (l < 0 || pi < 0) return;
+          const u = l * P + pi;
+          if (state[u]) return;
+          state[u] = 1;
+          const rttMs = Math.max(0, reply.timeMs - sendTimes[u]);
+          rtt.sample(rttMs);
+          const event: RawPortEvent = {
+            type: "port",
+            address: group[h].address,
+            protocol,
+            port: v.port,
+            state: v.state,
+            reason: v.reason,
+            reasonTtl: v.ttl,
+            rttMs: round(rttMs),
+          };
+          if (v.fingerprint) event.fingerprint = v.fingerprint;
+          emit(event);
+          done++;
+          if (--remaining[l] === 0) finishHost(l);
+        },
+      }, { transport, pacer, rtt });
+      if (aborted()) return;
+      const silent = silentVerdict(scanType);
+      for (let l = 0; l < L; l++) {
+        if (remaining[l] === 0) continue;
+        const h = live[l];
+        for (let pi = 0; pi < P; pi++) {
+          if (state[l * P + pi]) continue;
+          state[l * P + pi] = 1;
+          emit({
+            type: "port",
+            address: group[h].address,
+            protocol,
+            port: ports[pi],
+            state: silent.state,
+            reason: silent.reason,
+          });
+          done++;
+        }
+        remaining[l] = 0;
+        finishHost(l);
+      }
+    } finally {
+      transport.close();
+    }
+  }
+
+  /** Send, wait, retransmit: the pass loop shared by discovery and the port scan. */
+  async function runPasses(
+    spec: PhaseSpec,
+    io: { transport: RawTransport; pacer: Pacer; rtt: RttEstimator; window: Window },
+  ): Promise<void> {
+    const { transport, pacer, rtt, window } = io;
+    let lastDropCheck = now();
+    const lossCheck = () => {
+      const t = now();
+      if (t - lastDropCheck < DROP_CHECK_MS) return 0;
+      lastDropCheck = t;
+      const d = transport.drops?.() ?? 0;
+      if (d > 0) window.loss();
+      return d;
+    };
+    let droppedInPass = 0;
+    const drain = async (waitMs: number) => {
+      const replies = await transport.receive(waitMs);
+      for (let k = 0; k < replies.length; k++) {
+        const sentAt = spec.handle(replies[k]);
+        if (sentAt >= 0) window.answered(sentAt);
+      }
+      window.expire(now() - rtt.timeoutMs());
+      droppedInPass += lossCheck();
+    };
+    let list: Int32Array | undefined;
+    const floor = timing.minRate ?? Math.min(pacer.rate, 100);
+    const batch: RawProbe[] = [];
+    for (let pass = 0; pass <= timing.maxRetries; pass++) {
+      const count = list ? list.length : spec.units;
+      let i = 0;
+      let lastSend = now();
+      droppedInPass = 0;
+      while (i < count && !aborted()) {
+        const room = window.room();
+        if (room === 0) {
+          // Window full: wait for answers, or for the oldest batch to time out.
+          const oldest = window.oldest() ?? now();
+          await drain(Math.max(0.05, Math.min(5, oldest + rtt.timeoutMs() - now())));
+          continue;
+        }
+        const grant = pacer.take(Math.min(BATCH, room));
+        if (grant.n === 0) {
+          await drain(Math.max(0, grant.waitMs));
+          continue;
+        }
+        batch.length = 0;
+        const t = now();
+        while (batch.length < grant.n && i < count) {
+          const u = list ? list[i] : spec.order(i);
+          i++;
+          if (spec.decided(u)) continue;
+          const p = spec.probe(u, t);
+          if (p) batch.push(p);
+        }
+        let offset = 0;
+        while (offset < batch.length && !aborted()) {
+          const n = transport.send(offset === 0 ? batch : batch.slice(offset));
+          offset += n;
+          sent += n;
+          // The kernel's queue is full: let it drain while we read replies.
+          if (offset < batch.length) await drain(1);
+        }
+        window.sent(t, offset);
+        lastSend = t;
+        rateNow = pacer.rate;
+        await drain(0);
+        progress();
+      }
+      // Cooldown: one RTT timeout after the last probe of the pass, cut short once every
+      // unit is decided (nothing left to wait for).
+      const cooldownEnd = aborted() ? now() + ABORT_COOLDOWN_MS : lastSend + rtt.timeoutMs();
+      while (spec.undecided() > 0) {
+        const wait = (aborted() ? Math.min(cooldownEnd, now() + ABORT_COOLDOWN_MS) : cooldownEnd) -
+          now();
+        if (wait <= 0) break;
+        await drain(Math.min(wait, 50));
+        progress();
+      }
+      if (aborted()) return;
+      if (spec.undecided() === 0) return;
+      const next: number[] = [];
+      for (let j = 0; j < count; j++) {
+        const u = list ? list[j] : spec.order(j);
+        if (!spec.decided(u)) next.push(u);
+      }
+      const answered = count - next.length;
+      lastDropCheck = -Infinity;
+      const dropped = droppedInPass + lossCheck();
+      if (next.length === 0) return;
+      if (pass > 0 && answered === 0 && dropped === 0) return; // no loss: the rest is silent
+      if ((pass > 0 && answered > 0) || dropped > 0) {
+        pacer.rate = Math.max(floor, pacer.rate / 2);
+        window.loss();
+        rateNow = pacer.rate;
+      }
+      list = Int32Array.from(next);
+    }
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

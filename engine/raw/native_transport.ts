@@ -1,0 +1,297 @@
+/**
+ * The production transport: libpcap captures (one per interface, filtered to replies
+ * addressed to us, open before the first probe leaves) and raw sockets (one IPv4
+ * IPPROTO_RAW socket; IPv6 sockets per protocol and source, since the kernel writes the
+ * IPv6 header) sending in batches with sendmmsg.
+ */
+import {
+  Capture,
+  getInterfaceAddresses,
+  type OutgoingPacket,
+  RawSocket,
+  type RouteOptions,
+  routeTo,
+  waitReadable,
+} from "../../native/mod.ts";
+import {
+  addressBytes,
+  buildIcmpPacket,
+  buildTcpPacket,
+  buildUdpPacket,
+  decodeFrame,
+  TCP_SYN,
+  type TcpOption,
+} from "../../packet/mod.ts";
+import type { RawEndpoint, RawRoute } from "./engine.ts";
+import type { RawProbe, RawReply, RawTransport } from "./types.ts";
+
+/** Options of {@linkcode openNativeTransport}. */
+export interface NativeTransportOptions {
+  /** Our TCP/UDP source port: the capture keeps only TCP/UDP replies addressed to it. */
+  srcPort: number;
+  /** Kernel capture ring per interface, bytes. Default 32 MiB. */
+  captureBufferBytes?: number;
+}
+
+/** The capture filter for replies to `sources` on port `srcPort` (plus any ICMP). */
+export function replyFilter(sources: readonly string[], srcPort: number): string {
+  const hosts = sources.map((s) => `dst host ${s}`).join(" or ");
+  return `(${hosts}) and ((tcp dst port ${srcPort}) or (udp dst port ${srcPort}) or icmp or icmp6)`;
+}
+
+/** SYN probes carry an MSS option, as real stacks (and nmap) do. */
+const SYN_OPTIONS: readonly TcpOption[] = [{ kind: "mss", value: 1460 }];
+
+/**
+ * Open captures on every endpoint's interface and the raw sockets to send with.
+ *
+ * @throws {NativeError} without CAP_NET_RAW or when libpcap cannot open a device.
+ */
+export function openNativeTransport(
+  endpoints: readonly RawEndpoint[],
+  options: NativeTransportOptions,
+): RawTransport {
+  const byInterface = new Map<string, string[]>();
+  for (const e of endpoints) {
+    const list = byInterface.get(e.interface) ?? [];
+    if (!list.includes(e.source)) list.push(e.source);
+    byInterface.set(e.interface, list);
+  }
+  const captures: Capture[] = [];
+  const sockets = new Map<string, RawSocket>();
+  const close = () => {
+    for (const c of captures) c.close();
+    for (const s of sockets.values()) s.close();
+  };
+  try {
+    for (const [device, sources] of byInterface) {
+      captures.push(Capture.open(device, {
+        filter: replyFilter(sources, options.srcPort),
+        bufferSize: options.captureBufferBytes ?? 32 << 20,
+        immediate: true,
+        snaplen: 512,
+      }));
+    }
+    if (endpoints.some((e) => e.family === 4)) {
+      sockets.set("4", RawSocket.open(4, { sendBufferBytes: 4 << 20 }));
+    }
+  } catch (error) {
+    close();
+    throw error;
+  }
+  const lastDrops = captures.map(() => 0);
+  const origin = wallClockOffset();
+  const addrCache = new Map<string, Uint8Array>();
+  const bytesOf = (a: string) => {
+    let b = addrCache.get(a);
+    if (!b) {
+      b = addressBytes(a);
+      if (addrCache.size > 4096) addrCache.clear();
+      addrCache.set(a, b);
+    }
+    return b;
+  };
+
+  function socketFor(p: RawProbe): { key: string; socket: RawSocket } {
+    if (p.family === 4) return { key: "4", socket: sockets.get("4")! };
+    const protocol = p.kind === "tcp" ? "tcp" : p.kind === "udp" ? "udp" : "icmpv6";
+    const key = `${protocol}|${p.source}`;
+    let s = sockets.get(key);
+    if (!s) {
+      s = RawSocket.open(6, { protocol, source: p.source, sendBufferBytes: 4 << 20 });
+      sockets.set(key, s);
+    }
+    return { key, socket: s };
+  }
+
+  // TCP probes differ only in port, seq, ack: patch a per-flow template and adjust its
+  // checksum instead of building each packet from scratch (the sender's hot path).
+  const templates = new Map<string, TcpTemplate>();
+  function buildTcp(p: RawProbe): Uint8Array {
+    const key = `${p.source}|${p.destination}|${p.flags}`;
+    let t = templates.get(key);
+    if (!t) {
+      if (templates.size > 4096) templates.clear();
+      t = tcpTemplate(p, bytesOf(p.source), bytesOf(p.destination));
+      templates.set(key, t);
+    }
+    const out = t.bytes.slice();
+    const o = t.tcpOffset;
+    const port = p.dstPort!;
+    const seq = p.seq! >>> 0;
+    const ack = (p.ack ?? 0) >>> 0;
+    out[o + 2] = port >> 8;
+    out[o + 3] = port & 0xff;
+    out[o + 4] = seq >>> 24;
+    out[o + 5] = (seq >>> 16) & 0xff;
+    out[o + 6] = (seq >>> 8) & 0xff;
+    out[o + 7] = seq & 0xff;
+    out[o + 8] = ack >>> 24;
+    out[o + 9] = (ack >>> 16) & 0xff;
+    out[o + 10] = (ack >>> 8) & 0xff;
+    out[o + 11] = ack & 0xff;
+    let sum = t.baseSum + port + (seq >>> 16) + (seq & 0xffff) + (ack >>> 16) + (ack & 0xffff);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    const check = ~sum & 0xffff;
+    out[o + 16] = check >> 8;
+    out[o + 17] = check & 0xff;
+    return p.family === 6 ? out.subarray(40) : out;
+  }
+
+  function build(p: RawProbe): Uint8Array {
+    if (p.kind === "tcp") return buildTcp(p);
+    const env = { src: bytesOf(p.source), dst: bytesOf(p.destination), ttl: 64 };
+    let bytes: Uint8Array;
+    switch (p.kind) {
+      case "udp":
+        bytes = buildUdpPacket({
+          ...env,
+          srcPort: p.srcPort!,
+          dstPort: p.dstPort!,
+          ...(p.payload ? { payload: p.payload } : {}),
+        });
+        break;
+      case "icmp-echo":
+        bytes = buildIcmpPacket({ ...env, id: p.icmpId ?? 0, seq: p.icmpSeq ?? 0 });
+        break;
+      case "icmp-timestamp":
+        bytes = buildIcmpPacket({
+          ...env,
+          type: 13,
+          id: p.icmpId ?? 0,
+          seq: p.icmpSeq ?? 0,
+          timestamps: { originate: Date.now() % 86_400_000 },
+        });
+        break;
+    }
+    // IPv6 raw sockets take the packet from the transport header on.
+    return p.family === 6 ? bytes.subarray(40) : bytes;
+  }
+
+  return {
+    send(probes: readonly RawProbe[]): number {
+      let done = 0;
+      while (done < probes.length) {
+        const first = socketFor(probes[done]);
+        const run: OutgoingPacket[] = [];
+        let j = done;
+        for (; j < probes.length; j++) {
+          const s = socketFor(probes[j]);
+          if (s.key !== first.key) break;
+          run.push({ bytes: build(probes[j]), destination: probes[j].destination });
+        }
+        const n = first.socket.sendBatch(run);
+        done += n;
+        if (n < run.length) break;
+      }
+      return done;
+    },
+    async receive(waitMs: number): Promise<RawReply[]> {
+      const out = readAll(captures, origin);
+      if (out.length > 0 || waitMs <= 0) return out;
+      if (captures.length === 1 && captures[0].selectableFd >= 0) {
+        await waitReadable(captures[0].selectableFd, waitMs);
+      } else {
+        await new Promise((r) => setTimeout(r, Math.min(waitMs, 2)));
+      }
+      return readAll(captures, origin);
+    },
+    drops(): number {
+      let sum = 0;
+      captures.forEach((c, i) => {
+        const d = c.stats().dropped;
+        sum += d - lastDrops[i];
+        lastDrops[i] = d;
+      });
+      return sum;
+    },
+    close,
+  };
+}
+
+/**
+ * Epoch milliseconds at `performance.now() == 0`, to sub-millisecond precision: pcap stamps
+ * replies with the wall clock, the engine stamps sends with `performance.now()`, and
+ * `Date.now()` alone is only whole milliseconds, so wait for its next tick.
+ */
+function wallClockOffset(): number {
+  const first = Date.now();
+  const deadline = performance.now() + 3;
+  let t = Date.now();
+  while (t === first && performance.now() < deadline) t = Date.now();
+  return t - performance.now();
+}
+
+/** A TCP probe with zero destination port, seq and ack, and the checksum sum without them. */
+interface TcpTemplate {
+  bytes: Uint8Array;
+  tcpOffset: number;
+  /** Ones-complement sum of pseudo-header and segment, varying fields zero, not inverted. */
+  baseSum: number;
+}
+
+function tcpTemplate(p: RawProbe, src: Uint8Array, dst: Uint8Array): TcpTemplate {
+  const bytes = buildTcpPacket({
+    src,
+    dst,
+    ttl: 64,
+    srcPort: p.srcPort!,
+    dstPort: 0,
+    seq: 0,
+    ack: 0,
+    flags: p.flags ?? 0,
+    window: 1024,
+    ...(p.flags === TCP_SYN ? { options: SYN_OPTIONS } : {}),
+  });
+  const tcpOffset = p.family === 6 ? 40 : (bytes[0] & 0x0f) * 4;
+  // The built checksum is ~sum: undo the inversion to get the sum the patches add to.
+  const check = (bytes[tcpOffset + 16] << 8) | bytes[tcpOffset + 17];
+  return { bytes, tcpOffset, baseSum: ~check & 0xffff };
+}
+
+function readAll(captures: readonly Capture[], origin: number): RawReply[] {
+  const out: RawReply[] = [];
+  for (const cap of captures) {
+    const link = cap.linkType;
+    for (;;) {
+      const batch = cap.readBatch(1024);
+      for (const frame of batch) {
+        const packet = decodeFrame(link, frame.bytes);
+        if (packet) {
+          out.push({ packet, bytes: frame.bytes, timeMs: frame.timestampUs / 1000 - origin });
+        }
+      }
+      if (batch.length < 1024) break;
+    }
+  }
+  return out;
+}
+
+/**
+ * Routes through the kernel's tables (native/routes.ts), with the interface list and the
+ * route tables read once per scan rather than once per target.
+ */
+export function nativeRoute(): (address: string) => RawRoute {
+  let cache: RouteOptions | undefined;
+  return (address) => {
+    cache ??= {
+      interfaces: getInterfaceAddresses(),
+      ipv4Table: readText("/proc/net/route"),
+      ipv6Table: readText("/proc/net/ipv6_route"),
+    };
+    const r = routeTo(address, cache);
+    return {
+      interface: r.interface,
+      source: r.source,
+      ...(r.linkType !== undefined ? { linkType: r.linkType } : {}),
+    };
+  };
+}
+
+function readText(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+}

@@ -1,0 +1,425 @@
+/**
+ * The scan techniques of the raw engine as pure functions: which probe each one sends, and
+ * what a reply to it means. nmap's state and reason names throughout.
+ *
+ * Validation is stateless. Every TCP probe carries `seq = cookie(source, target, srcPort,
+ * dstPort)` (a keyed SipHash, packet/cookie.ts); ACK-flagged probes carry the same value as
+ * their ack number. What comes back proves itself without a table of sent probes:
+ *
+ * - SYN (-sS): the SYN-ACK or RST-ACK acknowledges `cookie + 1`.
+ * - ACK and window (-sA, -sW): RFC 9293 answers an ACK with `RST, seq = SEG.ACK`, so the
+ *   reset's sequence number equals the cookie.
+ * - FIN, NULL, Xmas (-sF, -sN, -sX): a segment without ACK is answered with `RST-ACK,
+ *   ack = SEG.SEQ + SEG.LEN`, where FIN counts as one: `cookie + 1` for FIN and Xmas,
+ *   `cookie` for NULL.
+ * - ICMP errors quote our header: source, destination, ports and (TCP) the cookie in `seq`.
+ * - UDP replies carry no cookie: they must come from the probed address and port to our
+ *   fixed source port (as in nmap, a spoofer on the path could forge one).
+ * - Discovery echo/timestamp requests carry a 16-bit cookie as their ICMP identifier.
+ */
+import type { ScanType } from "../../cli/options.ts";
+import type { PortState, Protocol } from "../events.ts";
+import {
+  type DecodedPacket,
+  type ProbeCookie,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_PSH,
+  TCP_RST,
+  TCP_SYN,
+  TCP_URG,
+  type TcpHeader,
+} from "../../packet/mod.ts";
+import type { RawProbe, ReplyFingerprint } from "./types.ts";
+
+/** Scan techniques the raw engine runs. */
+export type RawScanType = Exclude<ScanType, "connect">;
+
+/** The flow of one port probe, seen from our side. */
+export interface ProbeTuple {
+  family: 4 | 6;
+  source: string;
+  destination: string;
+  srcPort: number;
+  dstPort: number;
+}
+
+/** What one reply decided about one port. */
+export interface PortVerdict {
+  /** The probed address and port. */
+  address: string;
+  port: number;
+  protocol: Protocol;
+  /** Our address the probe was sent from (reply destination, or quoted source). */
+  source: string;
+  state: PortState;
+  reason: string;
+  /** TTL / hop limit of the reply. */
+  ttl: number;
+  fingerprint?: ReplyFingerprint;
+}
+
+/** The TCP flags each technique sends. */
+export function tcpFlagsFor(scanType: RawScanType): number {
+  switch (scanType) {
+    case "syn":
+      return TCP_SYN;
+    case "ack":
+    case "window":
+      return TCP_ACK;
+    case "fin":
+      return TCP_FIN;
+    case "null":
+      return 0;
+    case "xmas":
+      return TCP_FIN | TCP_PSH | TCP_URG;
+    case "udp":
+      throw new TypeError("UDP scans send no TCP flags");
+  }
+}
+
+/** The protocol a technique probes. */
+export function protocolOf(scanType: RawScanType): Protocol {
+  return scanType === "udp" ? "udp" : "tcp";
+}
+
+/**
+ * The probe `scanType` sends for one port. UDP probes carry `payload` (a protocol request
+ * for well-known ports, else nothing).
+ */
+export function portProbe(
+  scanType: RawScanType,
+  tuple: ProbeTuple,
+  options: { cookie: ProbeCookie; payload?: Uint8Array },
+): RawProbe {
+  const base = {
+    family: tuple.family,
+    source: tuple.source,
+    destination: tuple.destination,
+    srcPort: tuple.srcPort,
+    dstPort: tuple.dstPort,
+  };
+  if (scanType === "udp") {
+    return { kind: "udp", ...base, ...(options.payload ? { payload: options.payload } : {}) };
+  }
+  const seq = options.cookie.seq({
+    src: tuple.source,
+    dst: tuple.destination,
+    srcPort: tuple.srcPort,
+    dstPort: tuple.dstPort,
+  });
+  const flags = tcpFlagsFor(scanType);
+  return { kind: "tcp", ...base, seq, ack: flags & TCP_ACK ? seq : 0, flags };
+}
+
+/** nmap's reason names for ICMPv4 destination-unreachable codes that mean "filtered". */
+const ICMP4_UNREACH: ReadonlyMap<number, string> = new Map([
+  [0, "net-unreach"],
+  [1, "host-unreach"],
+  [2, "proto-unreach"],
+  [3, "port-unreach"],
+  [9, "net-prohibited"],
+  [10, "host-prohibited"],
+  [13, "admin-prohibited"],
+]);
+
+/** Reason names for ICMPv6 destination-unreachable codes (RFC 4443 section 3.1). */
+const ICMP6_UNREACH: ReadonlyMap<number, string> = new Map([
+  [0, "no-route"],
+  [1, "admin-prohibited"],
+  [2, "beyond-scope"],
+  [3, "addr-unreach"],
+  [4, "port-unreach"],
+  [5, "failed-policy"],
+  [6, "reject-route"],
+]);
+
+/** The unreachable reason of an ICMP(v6) error, and whether it is "port unreachable". */
+function unreachable(packet: DecodedPacket): { reason: string; port: boolean } | undefined {
+  if (packet.icmp?.type === 3) {
+    const reason = ICMP4_UNREACH.get(packet.icmp.code);
+    return reason ? { reason, port: packet.icmp.code === 3 } : undefined;
+  }
+  if (packet.icmpv6?.type === 1) {
+    const reason = ICMP6_UNREACH.get(packet.icmpv6.code);
+    return reason ? { reason, port: packet.icmpv6.code === 4 } : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * What `packet` says about a port probed with `scanType` from source port `srcPort`, or
+ * `undefined` when it is not a valid answer to one of our probes.
+ */
+export function interpretPortReply(
+  scanType: RawScanType,
+  packet: DecodedPacket,
+  options: { srcPort: number; cookie: ProbeCookie },
+): PortVerdict | undefined {
+  const { srcPort, cookie } = options;
+  const ttl = packet.ip.ttl;
+  const tcp = packet.tcp;
+  if (tcp) {
+    if (scanType === "udp" || tcp.dstPort !== srcPort) return undefined;
+    const sent = cookie.seq({
+      src: packet.ip.dst,
+      dst: packet.ip.src,
+      srcPort,
+      dstPort: tcp.srcPort,
+    });
+    const decided = tcpVerdict(scanType, tcp, sent);
+    if (!decided) return undefined;
+    return {
+      address: packet.ip.src,
+      port: tcp.srcPort,
+      protocol: "tcp",
+      source: packet.ip.dst,
+      state: decided.state,
+      reason: decided.reason,
+      ttl,
+      fingerprint: fingerprintOf(packet, tcp),
+    };
+  }
+  if (packet.udp) {
+    if (scanType !== "udp" || packet.udp.dstPort !== srcPort) return undefined;
+    return {
+      address: packet.ip.src,
+      port: packet.udp.srcPort,
+      protocol: "udp",
+      source: packet.ip.dst,
+      state: "open",
+      reason: "udp-response",
+      ttl,
+    };
+  }
+  const unreach = unreachable(packet);
+  const quoted = packet.icmp?.quoted ?? packet.icmpv6?.quoted;
+  if (!unreach || !quoted || quoted.srcPort !== srcPort || quoted.dstPort === undefined) {
+    return undefined;
+  }
+  const wantUdp = scanType === "udp";
+  if (quoted.protocol !== (wantUdp ? 17 : 6)) return undefined;
+  if (!wantUdp) {
+    const sent = cookie.seq({
+      src: quoted.src,
+      dst: quoted.dst,
+      srcPort,
+      dstPort: quoted.dstPort,
+    });
+    if (quoted.seq !== sent) return undefined;
+  }
+  // nmap: port unreachable closes a UDP port; every other unreachable (and any for TCP) filters.
+  const state: PortState = wantUdp && unreach.port ? "closed" : "filtered";
+  return {
+    address: quoted.dst,
+    port: quoted.dstPort,
+    protocol: wantUdp ? "udp" : "tcp",
+    source: quoted.src,
+    state,
+    reason: unreach.reason,
+    ttl,
+  };
+}
+
+function tcpVerdict(
+  scanType: RawScanType,
+  tcp: TcpHeader,
+  sent: number,
+): { state: PortState; reason: string } | undefined {
+  const rst = (tcp.flags & TCP_RST) !== 0;
+  const plusOne = (sent + 1) >>> 0;
+  switch (scanType) {
+    case "syn":
+      if (tcp.ack !== plusOne || !(tcp.flags & TCP_ACK)) return undefined;
+      if (rst) return { state: "closed", reason: "reset" };
+      if (tcp.flags & TCP_SYN) return { state: "open", reason: "syn-ack" };
+      return undefined;
+    case "ack":
+      if (!rst || tcp.seq !== sent) return undefined;
+      return { state: "unfiltered", reason: "reset" };
+    case "window":
+      if (!rst || tcp.seq !== sent) return undefined;
+      return { state: tcp.window > 0 ? "open" : "closed", reason: "reset" };
+    case "fin":
+    case "xmas":
+      if (!rst || tcp.ack !== plusOne) return undefined;
+      return { state: "closed", reason: "reset" };
+    case "null":
+      if (!rst || tcp.ack !== sent) return undefined;
+      return { state: "closed", reason: "reset" };
+    case "udp":
+      return undefined;
+  }
+}
+
+/** The state and reason of a port whose probes all went unanswered. */
+export function silentVerdict(scanType: RawScanType): { state: PortState; reason: string } {
+  switch (scanType) {
+    case "fin":
+    case "null":
+    case "xmas":
+    case "udp":
+      return { state: "open|filtered", reason: "no-response" };
+    default:
+      return { state: "filtered", reason: "no-response" };
+  }
+}
+
+/** What a TCP reply reveals about its sender's stack. */
+export function fingerprintOf(packet: DecodedPacket, tcp: TcpHeader): ReplyFingerprint {
+  const fp: ReplyFingerprint = {
+    ttl: packet.ip.ttl,
+    window: tcp.window,
+    sackPermitted: false,
+    timestamps: false,
+    options: "",
+    df: packet.ip.df,
+    ipId: packet.ip.id,
+  };
+  const letters: string[] = [];
+  for (const o of tcp.options) {
+    switch (o.kind) {
+      case "mss":
+        fp.mss = o.value;
+        letters.push("M");
+        break;
+      case "nop":
+        letters.push("N");
+        break;
+      case "wscale":
+        fp.windowScale = o.shift;
+        letters.push("W");
+        break;
+      case "sackPermitted":
+        fp.sackPermitted = true;
+        letters.push("S");
+        break;
+      case "timestamp":
+        fp.timestamps = true;
+        letters.push("T");
+        break;
+      case "eol":
+        letters.push("E");
+        break;
+      case "sack":
+        letters.push("K");
+        break;
+      default:
+        letters.push("?");
+    }
+  }
+  fp.options = letters.join(",");
+  return fp;
+}
+
+/** The port nmap's privileged discovery sends a SYN to. */
+export const DISCOVERY_SYN_PORT = 443;
+/** The port nmap's privileged discovery sends an ACK to. */
+export const DISCOVERY_ACK_PORT = 80;
+
+/**
+ * nmap's privileged host-discovery probes for one target: ICMP echo, SYN to 443, ACK to 80
+ * and (IPv4 only) ICMP timestamp. ICMP identifiers carry a 16-bit cookie.
+ */
+export function discoveryProbes(
+  tuple: Omit<ProbeTuple, "dstPort">,
+  cookie: ProbeCookie,
+): RawProbe[] {
+  const base = { family: tuple.family, source: tuple.source, destination: tuple.destination };
+  const icmpId = cookie.cookie16({
+    src: tuple.source,
+    dst: tuple.destination,
+    srcPort: 0,
+    dstPort: 0,
+  });
+  const tcp = (dstPort: number, flags: number): RawProbe => {
+    const seq = cookie.seq({
+      src: tuple.source,
+      dst: tuple.destination,
+      srcPort: tuple.srcPort,
+      dstPort,
+    });
+    return {
+      kind: "tcp",
+      ...base,
+      srcPort: tuple.srcPort,
+      dstPort,
+      seq,
+      ack: flags & TCP_ACK ? seq : 0,
+      flags,
+    };
+  };
+  const probes: RawProbe[] = [
+    { kind: "icmp-echo", ...base, icmpId, icmpSeq: 1 },
+    tcp(DISCOVERY_SYN_PORT, TCP_SYN),
+    tcp(DISCOVERY_ACK_PORT, TCP_ACK),
+  ];
+  if (tuple.family === 4) probes.push({ kind: "icmp-timestamp", ...base, icmpId, icmpSeq: 2 });
+  return probes;
+}
+
+/** A discovery reply: the host that answered, why we believe it is up, and the reply TTL. */
+export interface DiscoveryVerdict {
+  address: string;
+  source: string;
+  up: boolean;
+  reason: string;
+  ttl: number;
+}
+
+/**
+ * What `packet` says about a host probed by {@linkcode discoveryProbes}, or `undefined`
+ * when it answers none of them. An ICMP error sent by the target itself proves it up; one
+ * from elsewhere (a router) is kept as the reason the host is down.
+ */
+export function interpretDiscoveryReply(
+  packet: DecodedPacket,
+  options: { srcPort: number; cookie: ProbeCookie },
+): DiscoveryVerdict | undefined {
+  const { srcPort, cookie } = options;
+  const ip = packet.ip;
+  const ttl = ip.ttl;
+  const echoId = () => cookie.cookie16({ src: ip.dst, dst: ip.src, srcPort: 0, dstPort: 0 });
+  if (packet.tcp) {
+    const tcp = packet.tcp;
+    if (tcp.dstPort !== srcPort) return undefined;
+    const sent = cookie.seq({ src: ip.dst, dst: ip.src, srcPort, dstPort: tcp.srcPort });
+    const rst = (tcp.flags & TCP_RST) !== 0;
+    const acked = (tcp.flags & TCP_ACK) !== 0 && tcp.ack === ((sent + 1) >>> 0);
+    if (tcp.srcPort === DISCOVERY_SYN_PORT && acked) {
+      return { address: ip.src, source: ip.dst, up: true, reason: rst ? "reset" : "syn-ack", ttl };
+    }
+    if (tcp.srcPort === DISCOVERY_ACK_PORT && rst && tcp.seq === sent) {
+      return { address: ip.src, source: ip.dst, up: true, reason: "reset", ttl };
+    }
+    return undefined;
+  }
+  if (packet.icmp) {
+    const m = packet.icmp;
+    if ((m.type === 0 || m.type === 14) && m.id === echoId()) {
+      const reason = m.type === 0 ? "echo-reply" : "timestamp-reply";
+      return { address: ip.src, source: ip.dst, up: true, reason, ttl };
+    }
+  }
+  if (packet.icmpv6) {
+    const m = packet.icmpv6;
+    if (m.type === 129 && m.id === echoId()) {
+      return { address: ip.src, source: ip.dst, up: true, reason: "echo-reply", ttl };
+    }
+  }
+  const unreach = unreachable(packet);
+  const quoted = packet.icmp?.quoted ?? packet.icmpv6?.quoted;
+  if (!unreach || !quoted) return undefined;
+  const ours = quoted.srcPort === srcPort ||
+    (quoted.icmpId !== undefined &&
+      quoted.icmpId ===
+        cookie.cookie16({ src: quoted.src, dst: quoted.dst, srcPort: 0, dstPort: 0 }));
+  if (!ours) return undefined;
+  return {
+    address: quoted.dst,
+    source: quoted.src,
+    up: ip.src === quoted.dst,
+    reason: unreach.reason,
+    ttl,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The contract between the raw engine and whatever moves its packets: the engine describes
+ * probes and reads decoded replies; a transport (libpcap + raw sockets, or a test fake) does
+ * the I/O. Nothing here touches the network.
+ */
+import type { PortEvent } from "../events.ts";
+import type { DecodedPacket } from "../../packet/mod.ts";
+
+/** What kind of packet a probe is. */
+export type ProbeKind = "tcp" | "udp" | "icmp-echo" | "icmp-timestamp";
+
+/** One probe as the engine describes it; the transport turns it into bytes. */
+export interface RawProbe {
+  kind: ProbeKind;
+  family: 4 | 6;
+  /** Our address (the route's source). */
+  source: string;
+  destination: string;
+  /** TCP/UDP ports. */
+  srcPort?: number;
+  dstPort?: number;
+  /** TCP header fields. */
+  seq?: number;
+  ack?: number;
+  flags?: number;
+  /** UDP payload. */
+  payload?: Uint8Array;
+  /** ICMP echo / timestamp identifier and sequence. */
+  icmpId?: number;
+  icmpSeq?: number;
+}
+
+/** One captured reply. */
+export interface RawReply {
+  packet: DecodedPacket;
+  /** The captured frame (the decoded offsets index it), for payload checks. */
+  bytes: Uint8Array;
+  /** Capture time on the `performance.now()` clock, milliseconds. */
+  timeMs: number;
+}
+
+/** Moves the engine's packets. Tests inject a fake. */
+export interface RawTransport {
+  /**
+   * Send probes; returns how many were taken from the front (fewer when the kernel's queue
+   * is full: the engine waits a moment and offers the rest again).
+   */
+  send(probes: readonly RawProbe[]): number;
+  /** Replies that arrived, waiting up to `waitMs` for the first one when none is queued. */
+  receive(waitMs: number): Promise<RawReply[]>;
+  /** Replies the capture had to drop since the last call (buffer overrun): a loss signal. */
+  drops?(): number;
+  /** Release sockets and captures. */
+  close(): void;
+}
+
+/** What a SYN-ACK or RST said about the stack that sent it: the shared event type. */
+export type { ReplyFingerprint } from "../events.ts";
+import type { ReplyFingerprint } from "../events.ts";
+
+/** A port event of the raw engine: a `PortEvent` plus what the deciding reply revealed. */
+export interface RawPortEvent extends PortEvent {
+  fingerprint?: ReplyFingerprint;
+}
