@@ -1,119 +1,99 @@
 /**
- * `deno task bench`: Portolan side by side with its peers, in one run, as ratios.
+ * `deno task bench [connect|raw|sweep|udp|memory ...]`: Portolan side by side with its peers,
+ * in one run, as ratios (bench/README.md). Without names every benchmark runs; those whose
+ * prerequisites are missing (root and the network lab, nmap, zmap, masscan) are skipped with
+ * a message saying what is missing.
  *
- * connect: `portolan -sT -p- 127.0.0.1` against `nmap -sT -p- 127.0.0.1` (when nmap is installed).
- * Each tool runs ROUNDS times, alternating, and the medians are compared; the open ports each
- * tool found are compared too, because a fast scan that misses ports is a wrong scan.
+ * - connect: -sT -p- of 127.0.0.1 vs nmap (loopback only, no lab needed)
+ * - raw:     -sS -p- of one lab host vs nmap -sS -p- -T4
+ * - sweep:   -sS -p 80 of a sparse AnyIP /16 in the lab vs zmap and masscan
+ * - udp:     -sU of our top 100 UDP ports of one lab host vs nmap, same port list
+ * - memory:  heap of a /8 SYN scan through a fake transport (nothing sent)
  *
- * Only 127.0.0.1 is scanned here. Raw-engine benchmarks run in the lab (bench/README.md).
+ * Every packet of the lab benchmarks goes to network namespaces the run creates and deletes
+ * (tests/lab/lab.ts); the scanners run in a namespace without a default route.
+ *
  * @module
  */
-import { fileURLToPath as fromFileUrl } from "node:url";
+import { labPrerequisites } from "../tests/lab/lab.ts";
+import { type BenchResult, benchRounds, hasCommand, machineInfo } from "./common.ts";
+import { connectBench } from "./connect.ts";
+import { rawBench } from "./raw.ts";
+import { sweepBench } from "./sweep.ts";
+import { udpBench } from "./udp.ts";
+import { memoryBench } from "./memory.ts";
 
-const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? "5");
-const root = fromFileUrl(new URL("..", import.meta.url));
-const mainTs = fromFileUrl(new URL("../main.ts", import.meta.url));
-
-interface Run {
-  ms: number;
-  open: number[];
+/** A benchmark: what it needs, and how to run it. */
+interface Bench {
+  name: string;
+  /** Why it cannot run here, or undefined. */
+  missing: () => Promise<string | undefined>;
+  run: () => Promise<BenchResult>;
 }
 
-async function timed(cmd: string, args: string[]): Promise<{ ms: number; stdout: string }> {
-  const started = performance.now();
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", cwd: root })
-    .output();
-  const ms = performance.now() - started;
-  const stdout = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+async function needLabAnd(tools: string[]): Promise<string | undefined> {
+  const lab = labPrerequisites();
+  if (lab !== undefined) return lab;
+  for (const tool of tools) {
+    if (!(await hasCommand(tool))) return `${tool} is not installed (apt-get install ${tool})`;
   }
-  return { ms, stdout };
+  return undefined;
 }
 
-async function runPortolan(extra: string[]): Promise<Run> {
-  const tmp = await Deno.makeTempFile({ suffix: ".json" });
-  try {
-    const { ms } = await timed(Deno.execPath(), [
-      "run",
-      "--allow-all",
-      mainTs,
-      ...extra,
-      "-oJ",
-      tmp,
-      "127.0.0.1",
-    ]);
-    const report = JSON.parse(await Deno.readTextFile(tmp));
-    const open: number[] = [];
-    for (const host of report.hosts) {
-      for (const port of host.ports) if (port.state === "open") open.push(port.port);
+const BENCHES: Bench[] = [
+  { name: "connect", missing: () => Promise.resolve(undefined), run: connectBench },
+  { name: "raw", missing: () => needLabAnd(["nmap"]), run: rawBench },
+  // zmap is the reference of the sweep; masscan joins when installed.
+  { name: "sweep", missing: () => needLabAnd(["zmap"]), run: sweepBench },
+  { name: "udp", missing: () => needLabAnd(["nmap"]), run: udpBench },
+  { name: "memory", missing: () => Promise.resolve(undefined), run: memoryBench },
+];
+
+/** Run the benchmarks named in `names` (all when empty); returns their results. */
+export async function runBenches(names: string[]): Promise<BenchResult[]> {
+  const unknown = names.filter((n) => !BENCHES.some((b) => b.name === n));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown benchmark ${unknown.join(", ")}; choose from ${
+        BENCHES.map((b) => b.name).join(", ")
+      }`,
+    );
+  }
+  const m = await machineInfo();
+  console.log(`# Portolan benchmarks, ${m.date}`);
+  console.log(
+    `machine: ${m.nproc} cpus, ${m.cpu}, Linux ${m.kernel}, deno ${m.deno}, ` +
+      `load average ${m.loadAverage}`,
+  );
+  console.log(`peers: nmap ${m.nmap}, zmap ${m.zmap}, masscan ${m.masscan}`);
+  console.log(`rounds per tool: ${benchRounds()} (BENCH_ROUNDS)`);
+  const results: BenchResult[] = [];
+  for (const bench of BENCHES) {
+    if (names.length > 0 && !names.includes(bench.name)) continue;
+    const missing = await bench.missing();
+    if (missing !== undefined) {
+      console.log(`\n## ${bench.name}: skipped: ${missing}`);
+      results.push({ name: bench.name, skipped: missing, lines: [] });
+      continue;
     }
-    return { ms, open: open.sort((a, b) => a - b) };
-  } finally {
-    await Deno.remove(tmp).catch(() => {});
+    try {
+      results.push(await bench.run());
+    } catch (error) {
+      // One broken benchmark must not hide the others' results.
+      const message = error instanceof Error ? error.message : String(error);
+      console.log(`\n## ${bench.name}: FAILED: ${message}`);
+      results.push({ name: bench.name, skipped: `failed: ${message}`, lines: [] });
+    }
   }
-}
-
-async function runNmap(extra: string[]): Promise<Run> {
-  const { ms, stdout } = await timed("nmap", [...extra, "-oG", "-", "127.0.0.1"]);
-  const open: number[] = [];
-  for (const match of stdout.matchAll(/(\d+)\/open\/tcp/g)) open.push(Number(match[1]));
-  return { ms, open: open.sort((a, b) => a - b) };
-}
-
-async function hasCommand(name: string): Promise<boolean> {
-  try {
-    await new Deno.Command(name, { args: ["--version"], stdout: "null", stderr: "null" }).output();
-    return true;
-  } catch {
-    return false;
+  console.log("\n# Summary");
+  for (const r of results) {
+    if (r.skipped) console.log(`- ${r.name}: ${r.skipped}`);
+    for (const line of r.lines) console.log(`- ${r.name}: ${line}`);
   }
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-async function machine(): Promise<string> {
-  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1];
-  return `${Deno.build.os}/${Deno.build.arch}, ${navigator.hardwareConcurrency} cores, ${
-    cpu ?? "unknown cpu"
-  }, deno ${Deno.version.deno}`;
-}
-
-async function connectBench(): Promise<void> {
-  console.log("## connect scan: -sT -p- 127.0.0.1");
-  const portolanArgs = ["-sT", "-p-", "-Pn", "-n"];
-  const nmapArgs = ["-sT", "-p-", "-Pn", "-n"];
-  const withNmap = await hasCommand("nmap");
-  await runPortolan(["-p", "1-10", "-n"]); // warm the module cache: type checking is not scanning
-  const ours: Run[] = [];
-  const theirs: Run[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    ours.push(await runPortolan(portolanArgs));
-    if (withNmap) theirs.push(await runNmap(nmapArgs));
-  }
-  const p = median(ours.map((r) => r.ms));
-  console.log(`portolan: median ${(p / 1000).toFixed(2)} s over ${ROUNDS} runs`);
-  console.log(`portolan open ports: ${ours[0].open.join(",") || "(none)"}`);
-  if (!withNmap) {
-    console.log("nmap: not installed, no ratio");
-    return;
-  }
-  const n = median(theirs.map((r) => r.ms));
-  console.log(`nmap:     median ${(n / 1000).toFixed(2)} s over ${ROUNDS} runs`);
-  console.log(`nmap open ports:     ${theirs[0].open.join(",") || "(none)"}`);
-  console.log(`time ratio portolan/nmap: ${(p / n).toFixed(2)} (target <= 1.50)`);
-  const agree = ours.every((r) => r.open.join() === theirs[0].open.join()) &&
-    theirs.every((r) => r.open.join() === theirs[0].open.join());
-  console.log(`open ports agree across all runs: ${agree ? "yes" : "NO"}`);
+  return results;
 }
 
 if (import.meta.main) {
-  console.log(`# Portolan benchmarks, ${new Date().toISOString()}`);
-  console.log(`machine: ${await machine()}`);
-  const only = Deno.args[0];
-  if (!only || only === "connect") await connectBench();
+  const results = await runBenches(Deno.args);
+  if (results.some((r) => r.skipped?.startsWith("failed"))) Deno.exit(1);
 }

@@ -46,10 +46,6 @@ export const NOT_SUPPORTED_YET: Readonly<Record<string, string>> = {
   // Port specification
   "--port-ratio": "port selection by ratio",
   // Service, OS and script detection
-  "-sV": "version detection",
-  "--version-intensity": "version detection",
-  "--version-light": "version detection",
-  "--version-all": "version detection",
   "--version-trace": "version detection",
   "-O": "OS detection",
   "--osscan-guess": "OS detection",
@@ -136,6 +132,12 @@ function set<K extends keyof Options>(key: K, fixed: Options[K]): ShortOption["a
 }
 
 /** A handler that stores the option's value as typed. */
+function setLevel(key: "versionIntensity", level: number): LongOption["apply"] {
+  return (state) => {
+    state.options[key] = level;
+  };
+}
+
 function setValue(key: KeysAccepting<string>): LongOption["apply"] {
   return (state, value) => {
     state.options[key] = value;
@@ -238,6 +240,16 @@ const LONG_OPTIONS: Readonly<Record<string, LongOption>> = {
     },
   },
   "json-lines": { value: true, apply: setValue("eventsOutput") },
+  "version-intensity": {
+    value: true,
+    apply: (state, value) => {
+      const level = nonNegativeInteger(value, "--version-intensity");
+      if (level > 9) throw new UsageError(`--version-intensity must be 0-9, got '${value}'`);
+      state.options.versionIntensity = level;
+    },
+  },
+  "version-light": { value: false, apply: setLevel("versionIntensity", 2) },
+  "version-all": { value: false, apply: setLevel("versionIntensity", 9) },
   "append-output": { value: false, apply: set("appendOutput", true) },
   "help": { value: false, apply: set("help", true) },
   "version": { value: false, apply: set("version", true) },
@@ -450,6 +462,10 @@ function scanTypes(state: ParseState, value: string): void {
   for (const letter of value) {
     if (letter === "L") {
       state.options.listScan = true;
+      continue;
+    }
+    if (letter === "V") {
+      state.options.serviceDetection = true;
       continue;
     }
     const type = SCAN_LETTERS[letter];

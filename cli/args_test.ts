@@ -261,7 +261,6 @@ Deno.test("every not-supported-yet option is refused with its name and purpose",
     assert.equal(usageError([option, "x"]), `'${option}' (${what}) is not supported yet`);
   }
   const required = [
-    "-sV",
     "-O",
     "-A",
     "-sC",
@@ -294,7 +293,6 @@ Deno.test("every not-supported-yet option is refused with its name and purpose",
     "--spoof-mac",
     "--ttl",
     "--badsum",
-    "--version-intensity",
     "--osscan-guess",
     "--resume",
     "--stats-every",
@@ -312,7 +310,7 @@ Deno.test("every not-supported-yet option is refused with its name and purpose",
 
 Deno.test("not-supported-yet options are caught in every spelling", () => {
   const cases: [string[], string][] = [
-    [["-sSV"], "-sV"],
+    [["-sSC"], "-sC"],
     [["-PS22,80"], "-PS"],
     [["-PE"], "-PE"],
     [["-oSscan.txt"], "-oS"],
@@ -342,4 +340,14 @@ Deno.test("output formats: -oX, -oG, -oA, --json-lines, --append-output", () => 
     ["scan.nmap", "scan.xml", "scan.gnmap", "scan.json"],
   );
   assert.match(usageError(["-oA", "-"]), /-oA needs a file name base/);
+});
+
+Deno.test("version detection: -sV, bundled as -sSV, and its intensity options", () => {
+  assert.equal(parseArgs(["-sV"]).serviceDetection, true);
+  const both = parseArgs(["-sSV"]);
+  assert.deepEqual([both.serviceDetection, both.scanTypes], [true, ["syn"]]);
+  assert.equal(parseArgs(["-sV", "--version-intensity", "3"]).versionIntensity, 3);
+  assert.equal(parseArgs(["-sV", "--version-light"]).versionIntensity, 2);
+  assert.equal(parseArgs(["-sV", "--version-all"]).versionIntensity, 9);
+  assert.match(usageError(["--version-intensity", "10"]), /0-9/);
 });

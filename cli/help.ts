@@ -35,6 +35,11 @@ PORT SPECIFICATION AND SCAN ORDER:
   -F: Fast mode - Scan fewer ports than the default scan
   -r: Scan ports sequentially - don't randomize
   --top-ports <number>: Scan <number> most common ports
+SERVICE/VERSION DETECTION:
+  -sV: Probe open ports to determine service/version info
+  --version-intensity <level>: Set from 0 (light) to 9 (try all probes)
+  --version-light: Limit to most likely probes (intensity 2)
+  --version-all: Try every single probe (intensity 9)
 TIMING AND PERFORMANCE:
   Options which take <time> are in seconds, or append 'ms' (milliseconds),
   's' (seconds), 'm' (minutes), or 'h' (hours) to the value (e.g. 30m, 0.5s).

@@ -32,6 +32,7 @@ const SAMPLE_VALUES: Record<string, string> = {
   "-oX": "out.xml",
   "-oG": "out.gnmap",
   "-oA": "out",
+  "--version-intensity": "5",
   "--json-lines": "events.ndjson",
 };
 

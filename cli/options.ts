@@ -45,6 +45,10 @@ export interface Options {
   sequentialPorts: boolean;
   /** Scan types asked for explicitly; empty means the default for the privilege level. */
   scanTypes: ScanType[];
+  /** `-sV`: probe open ports for the service and its version. */
+  serviceDetection: boolean;
+  /** `--version-intensity 0-9` (`--version-light` 2, `--version-all` 9); 7 when not given. */
+  versionIntensity?: number;
   /** `-Pn`: treat every host as up. */
   skipDiscovery: boolean;
   /** `-T0`..`-T5`; 3 (normal) when not given. */
@@ -102,6 +106,7 @@ export function defaultOptions(): Options {
     fast: false,
     sequentialPorts: false,
     scanTypes: [],
+    serviceDetection: false,
     skipDiscovery: false,
     timing: 3,
     openOnly: false,

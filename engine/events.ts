@@ -77,6 +77,22 @@ export interface ReplyFingerprint {
   ipId: number;
 }
 
+/** What a TLS handshake showed about a service's certificate and session. */
+export interface TlsInfo {
+  /** Negotiated protocol ("TLSv1.3"). */
+  protocol: string;
+  cipher: string;
+  subject: string;
+  issuer: string;
+  /** Subject alternative names ("DNS:example.com", "IP Address:127.0.0.1"). */
+  sans: string[];
+  /** ISO 8601. */
+  notBefore: string;
+  notAfter: string;
+  /** SHA-256 fingerprint of the certificate, hex. */
+  sha256: string;
+}
+
 /** What version detection found behind an open port. */
 export interface ServiceEvent {
   type: "service";
@@ -91,12 +107,19 @@ export interface ServiceEvent {
   /** Operating system the service revealed ("Linux", "Windows"). */
   osHint?: string;
   deviceType?: string;
+  /** Host name the service announced (SMTP greeting, certificate, ...). */
+  hostname?: string;
   /** CPE 2.3 names. */
   cpe: string[];
   /** "ssl" when the service runs inside TLS. */
   tunnel?: "ssl";
+  tls?: TlsInfo;
+  /** "probed": a reply matched; "table": nothing answered, the name is the port's usual one. */
+  method: "probed" | "table";
   /** 0-10, like nmap's conf. */
   confidence: number;
+  /** The first bytes the service sent, printable-escaped. */
+  evidence?: string;
 }
 
 /** A host's port scan finished (all its probes answered or given up). */

@@ -87,6 +87,9 @@ export async function buildPlan(options: Options, hooks: PlanHooks = {}): Promis
     seed: options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0],
     sequentialPorts: options.sequentialPorts,
     resolve: options.resolve,
+    serviceDetection: options.serviceDetection
+      ? { intensity: options.versionIntensity ?? 7 }
+      : undefined,
   };
 }
 

@@ -63,4 +63,6 @@ export interface ScanPlan {
   /** `-r`: keep ports in ascending order. */
   sequentialPorts: boolean;
   resolve: ResolveMode;
+  /** `-sV`: version detection after the port scan, at this intensity (0-9). */
+  serviceDetection?: { intensity: number };
 }

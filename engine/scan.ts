@@ -1,11 +1,13 @@
 /**
- * Runs a plan with the engine that fits its scan type.
+ * Runs a plan: the port scan with the engine that fits its scan type, then the phases that
+ * build on its results (version detection), as one stream of events.
  */
-import type { ScanEvent } from "./events.ts";
+import type { EndEvent, PortEvent, ScanEvent } from "./events.ts";
 import type { ScanPlan } from "./plan_types.ts";
 import { connectScan } from "./connect.ts";
 import { rawScan } from "./raw/mod.ts";
-import { RuntimeError } from "../cli/errors.ts";
+import { detectServices } from "../probes/service/mod.ts";
+import type { ServiceTarget } from "../probes/service/mod.ts";
 
 /** Options for running a plan. */
 export interface RunOptions {
@@ -13,8 +15,8 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-/** Run `plan` and yield its events as they happen. */
-export function runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncIterable<ScanEvent> {
+/** The port-scan phase for the plan's scan type. */
+function portScan(plan: ScanPlan, options: RunOptions): AsyncIterable<ScanEvent> {
   switch (plan.scanType) {
     case "connect":
       return connectScan(plan, { signal: options.signal });
@@ -26,7 +28,42 @@ export function runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncIterable
     case "window":
     case "udp":
       return rawScan(plan, { signal: options.signal });
-    default:
-      throw new RuntimeError(`no engine for scan type '${plan.scanType}' yet`);
   }
+}
+
+/** Ports version detection should look at: open TCP ports, open or possibly open UDP ports. */
+function wantsVersion(event: PortEvent): boolean {
+  return event.state === "open" || (event.protocol === "udp" && event.state === "open|filtered");
+}
+
+/**
+ * Run `plan` and yield its events as they happen. The port scan's `end` event is held back
+ * until the later phases are done, so the stream always ends with exactly one `end`.
+ */
+export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncIterable<ScanEvent> {
+  const versionTargets: ServiceTarget[] = [];
+  let end: EndEvent | undefined;
+  for await (const event of portScan(plan, options)) {
+    if (event.type === "end") {
+      end = event;
+      continue;
+    }
+    if (plan.serviceDetection && event.type === "port" && wantsVersion(event)) {
+      versionTargets.push({ address: event.address, port: event.port, protocol: event.protocol });
+    }
+    yield event;
+  }
+  let partial = end?.partial ?? true;
+  if (plan.serviceDetection && versionTargets.length > 0 && !options.signal?.aborted) {
+    for await (
+      const result of detectServices(versionTargets, {
+        intensity: plan.serviceDetection.intensity,
+        signal: options.signal,
+      })
+    ) {
+      yield { type: "service", ...result };
+    }
+    partial ||= options.signal?.aborted ?? false;
+  }
+  yield { type: "end", time: Date.now(), partial };
 }

@@ -118,6 +118,19 @@ export const LIBC_SYMBOLS = {
     result: "i32", /* int */
     optional: true,
   },
+  /** The same sendmmsg(), run on a blocking thread so the kernel's work overlaps ours. */
+  sendmmsg_async: {
+    name: "sendmmsg",
+    parameters: [
+      "i32", /* int sockfd */
+      "buffer", /* struct mmsghdr *msgvec */
+      "u32", /* unsigned int vlen */
+      "i32", /* int flags */
+    ],
+    result: "i32", /* int */
+    nonblocking: true,
+    optional: true,
+  },
   /** ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *src, socklen_t *addrlen) */
   recvfrom: {
     parameters: [
@@ -499,6 +512,9 @@ export interface RawSocketOptions {
   sendBufferBytes?: number;
 }
 
+/** Messages per sendmmsg call (UIO_MAXIOV). */
+const MMSG_CHUNK = 1024;
+
 /** One packet for {@linkcode RawSocket.sendBatch}. */
 export interface OutgoingPacket {
   bytes: Uint8Array;
@@ -536,6 +552,9 @@ export class RawSocket {
   readonly #family: 4 | 6;
   #lastDestination = "";
   #lastSockaddr: Uint8Array = new Uint8Array(0);
+  #arena?: MmsgArena;
+  #asyncArena?: MmsgArena;
+  #busy = false;
 
   private constructor(fd: number, family: 4 | 6) {
     this.#fd = fd;
@@ -644,23 +663,51 @@ export class RawSocket {
       return sent;
     }
     const fd = this.#open("sendmmsg");
-    const CHUNK = 1024; // UIO_MAXIOV
+    const arena = this.#arena ??= new MmsgArena(MMSG_CHUNK);
     let total = 0;
-    for (let start = 0; start < packets.length; start += CHUNK) {
-      const chunk = packets.slice(start, start + CHUNK);
-      const arena = buildMmsg(chunk);
-      const n = c.sendmmsg(fd, arena.headers, chunk.length, 0);
-      // The headers point into these buffers: keep them reachable past the call.
-      arena.keep.length;
+    for (let start = 0; start < packets.length; start += MMSG_CHUNK) {
+      const count = Math.min(MMSG_CHUNK, packets.length - start);
+      const headers = arena.fill(packets, start, count);
+      const n = c.sendmmsg(fd, headers, count, 0);
+      // The headers point into the arena's buffers: keep them reachable past the call.
+      arena.data.length;
       if (n < 0) {
         const error = errnoError("sendmmsg");
         if (error.errno === EAGAIN || error.errno === ENOBUFS) return total;
         throw error;
       }
       total += n;
-      if (n < chunk.length) return total;
+      if (n < count) return total;
     }
     return total;
+  }
+
+  /**
+   * {@linkcode sendBatch} on a blocking thread: the kernel's per-packet work (on loopback
+   * and veth it also answers the probes inside the call) runs while the event loop reads
+   * replies. One call at a time per socket: await it before the next.
+   *
+   * @returns how many were sent from the front of `packets`.
+   */
+  async sendBatchAsync(packets: readonly OutgoingPacket[]): Promise<number> {
+    const c = libc();
+    if (!c.sendmmsg_async || packets.length === 0 || this.#busy) return this.sendBatch(packets);
+    const fd = this.#open("sendmmsg");
+    const arena = this.#asyncArena ??= new MmsgArena(MMSG_CHUNK);
+    const count = Math.min(MMSG_CHUNK, packets.length);
+    const headers = arena.fill(packets, 0, count);
+    this.#busy = true;
+    let n: number;
+    try {
+      n = await c.sendmmsg_async(fd, headers, count, 0);
+    } finally {
+      this.#busy = false;
+    }
+    arena.data.length;
+    // errno lives on the thread that made the call: ask again here to learn why.
+    if (n < 0) return this.sendBatch(packets);
+    if (n < count) return n;
+    return n + (count < packets.length ? this.sendBatch(packets.slice(count)) : 0);
   }
 
   /** Close the socket; safe to call twice. */
@@ -695,47 +742,99 @@ export class RawSocket {
   }
 }
 
-/** The native memory one sendmmsg call reads; kept referenced until the call returns. */
-interface MmsgArena {
-  headers: Uint8Array;
-  keep: Uint8Array[];
+/**
+ * The native memory sendmmsg reads, kept per socket and reused across calls: the message
+ * headers and iovecs point at fixed slots, so only the packet bytes, their lengths and the
+ * destination sockaddrs change from one batch to the next (no per-call allocation, no
+ * BigInt arithmetic on pointers).
+ */
+class MmsgArena {
+  /** struct mmsghdr is a 56-byte msghdr plus an unsigned int, padded to 64 bytes. */
+  readonly headers: Uint8Array;
+  readonly #hv: DataView;
+  /** struct iovec {void *base; size_t len} = 16 bytes, viewed as u32 pairs. */
+  readonly #iov: Uint32Array;
+  /** One 28-byte sockaddr slot per message. */
+  readonly #names: Uint8Array;
+  #data: Uint8Array;
+  #dataBase: number;
+  readonly #slots: number;
+  readonly #slotDest: string[];
+
+  constructor(slots: number) {
+    this.#slots = slots;
+    this.headers = new Uint8Array(slots * 64);
+    this.#hv = new DataView(this.headers.buffer);
+    const iov = new Uint32Array(slots * 4);
+    this.#iov = iov;
+    this.#names = new Uint8Array(slots * 28);
+    this.#slotDest = new Array(slots).fill("");
+    this.#data = new Uint8Array(slots * 128);
+    this.#dataBase = pointerNumber(this.#data);
+    const namesBase = pointerNumber(this.#names);
+    const iovBase = pointerNumber(iov);
+    for (let i = 0; i < slots; i++) {
+      const h = i * 64;
+      setU64(this.#hv, h, namesBase + i * 28); // msg_name
+      setU64(this.#hv, h + 16, iovBase + i * 16); // msg_iov
+      setU64(this.#hv, h + 24, 1); // msg_iovlen
+    }
+  }
+
+  /** Lay out `count` packets from `start`; returns the headers to pass to sendmmsg. */
+  fill(packets: readonly OutgoingPacket[], start: number, count: number): Uint8Array {
+    let payload = 0;
+    for (let i = 0; i < count; i++) payload += packets[start + i].bytes.length;
+    if (payload > this.#data.length) {
+      this.#data = new Uint8Array(Math.max(payload, this.#data.length * 2));
+      this.#dataBase = pointerNumber(this.#data);
+    }
+    const data = this.#data;
+    const base = this.#dataBase;
+    const iov = this.#iov;
+    const hv = this.#hv;
+    let offset = 0;
+    let lastDest = "";
+    let lastSa: Uint8Array = EMPTY;
+    for (let i = 0; i < count && i < this.#slots; i++) {
+      const p = packets[start + i];
+      const len = p.bytes.length;
+      data.set(p.bytes, offset);
+      if (this.#slotDest[i] !== p.destination) {
+        if (p.destination !== lastDest) {
+          lastSa = encodeSockaddr(p.destination);
+          lastDest = p.destination;
+        }
+        this.#names.set(lastSa, i * 28);
+        hv.setUint32(i * 64 + 8, lastSa.length, true); // msg_namelen
+        this.#slotDest[i] = p.destination;
+      }
+      const addr = base + offset;
+      iov[i * 4] = addr >>> 0;
+      iov[i * 4 + 1] = Math.floor(addr / 0x1_0000_0000);
+      iov[i * 4 + 2] = len;
+      iov[i * 4 + 3] = 0;
+      offset += len;
+    }
+    return this.headers;
+  }
+
+  /** The packet buffer the iovecs point into: keep it reachable across the call. */
+  get data(): Uint8Array {
+    return this.#data;
+  }
 }
 
-function buildMmsg(packets: readonly OutgoingPacket[]): MmsgArena {
-  // struct mmsghdr is a 56-byte msghdr plus an unsigned int, padded to 64;
-  // struct iovec is {void *base; size_t len} = 16 bytes; sockaddrs get 28 bytes each.
-  const n = packets.length;
-  let payload = 0;
-  for (const p of packets) payload += p.bytes.length;
-  const data = new Uint8Array(Math.max(payload, 1));
-  const names = new Uint8Array(n * 28);
-  const iov = new BigUint64Array(n * 2);
-  const headers = new Uint8Array(n * 64);
-  const hv = new DataView(headers.buffer);
-  const dataBase = Deno.UnsafePointer.value(Deno.UnsafePointer.of(data));
-  const namesBase = Deno.UnsafePointer.value(Deno.UnsafePointer.of(names));
-  const iovBase = Deno.UnsafePointer.value(Deno.UnsafePointer.of(iov));
-  let offset = 0;
-  let lastDest = "";
-  let lastSa: Uint8Array = new Uint8Array(0);
-  for (let i = 0; i < n; i++) {
-    const p = packets[i];
-    data.set(p.bytes, offset);
-    if (p.destination !== lastDest) {
-      lastSa = encodeSockaddr(p.destination);
-      lastDest = p.destination;
-    }
-    names.set(lastSa, i * 28);
-    iov[2 * i] = BigInt(dataBase) + BigInt(offset);
-    iov[2 * i + 1] = BigInt(p.bytes.length);
-    const h = i * 64;
-    hv.setBigUint64(h, BigInt(namesBase) + BigInt(i * 28), true); // msg_name
-    hv.setUint32(h + 8, lastSa.length, true); // msg_namelen
-    hv.setBigUint64(h + 16, BigInt(iovBase) + BigInt(i * 16), true); // msg_iov
-    hv.setBigUint64(h + 24, 1n, true); // msg_iovlen
-    offset += p.bytes.length;
-  }
-  return { headers, keep: [data, names, new Uint8Array(iov.buffer)] };
+const EMPTY = new Uint8Array(0);
+
+/** The address of a buffer as a number (user-space pointers fit in 53 bits). */
+function pointerNumber(buffer: Uint8Array | Uint32Array): number {
+  return Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer)));
+}
+
+function setU64(view: DataView, offset: number, value: number): void {
+  view.setUint32(offset, value >>> 0, true);
+  view.setUint32(offset + 4, Math.floor(value / 0x1_0000_0000), true);
 }
 
 /** A NUL-terminated copy of a string for `const char *` parameters. */

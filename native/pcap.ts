@@ -234,6 +234,8 @@ export interface PcapDevice {
 }
 
 const ERRBUF_SIZE = 256;
+/** Size of the blocks captured packets are copied into (see `Capture.readBatch`). */
+const BLOCK_BYTES = 256 << 10;
 const PCAP_NETMASK_UNKNOWN = 0xffffffff;
 const PCAP_IF_LOOPBACK = 1;
 const PCAP_IF_UP = 2;
@@ -299,6 +301,12 @@ export class Capture {
     { readonly parameters: readonly ["pointer", "pointer", "pointer"]; readonly result: "void" }
   >;
   #batch: CapturedPacket[] = [];
+  /** Reused copy of one pcap_pkthdr. */
+  readonly #hdr = new Uint8Array(24);
+  readonly #hdrWords = new Uint32Array(this.#hdr.buffer);
+  /** Packets are copied into slices of one shared block: one allocation per many packets. */
+  #block = new ArrayBuffer(0);
+  #blockUsed = 0;
   #waiting = 0;
   #closeRequested = false;
 
@@ -395,7 +403,7 @@ export class Capture {
       { parameters: ["pointer", "pointer", "pointer"], result: "void" } as const,
       (_user, hdr, data) => {
         // libpcap reuses its buffer after we return: copy now.
-        this.#batch.push(copyPacket(hdr, data));
+        this.#batch.push(this.#copy(hdr, data));
       },
     );
     this.#batch = [];
@@ -404,6 +412,26 @@ export class Capture {
     this.#batch = [];
     if (rc < 0 && rc !== -2) throw pcapError("pcap_dispatch", handle, rc);
     return batch;
+  }
+
+  /** Copy one packet out of libpcap's buffer into the shared block. */
+  #copy(hdr: Deno.PointerValue, data: Deno.PointerValue): CapturedPacket {
+    if (!hdr) throw new NativeError("pcap_dispatch", { detail: "null packet header" });
+    // struct pcap_pkthdr (LP64): tv_sec@0 (long), tv_usec@8 (long), caplen@16, len@20
+    Deno.UnsafePointerView.copyInto(hdr, this.#hdr);
+    const w = this.#hdrWords;
+    const sec = w[0] + w[1] * 0x1_0000_0000;
+    const usec = w[2];
+    const caplen = w[4];
+    if (this.#blockUsed + caplen > this.#block.byteLength) {
+      this.#block = new ArrayBuffer(Math.max(BLOCK_BYTES, caplen));
+      this.#blockUsed = 0;
+    }
+    const bytes = new Uint8Array(this.#block, this.#blockUsed, caplen);
+    // Keep slices 8-byte aligned so decoders may take typed views of them.
+    this.#blockUsed += (caplen + 7) & ~7;
+    if (caplen > 0 && data) Deno.UnsafePointerView.copyInto(data, bytes);
+    return { timestampUs: sec * 1_000_000 + usec, bytes, origLength: w[5] };
   }
 
   /**

@@ -39,7 +39,13 @@ function hostPrefix(host: HostReport): string {
 
 function portField(port: PortResult): string {
   const service = port.service === undefined ? "" : field(port.service);
-  return `${port.port}/${port.state}/${port.protocol}//${service}///`;
+  // nmap's version field: "product version (extra)", slashes replaced so fields stay split.
+  const info = port.serviceInfo;
+  const version = info === undefined ? "" : field(
+    [info.product, info.version, info.extraInfo ? `(${info.extraInfo})` : undefined]
+      .filter((w) => w !== undefined && w !== "").join(" "),
+  );
+  return `${port.port}/${port.state}/${port.protocol}//${service}//${version}/`;
 }
 
 /** The most common ignored state and its port count, across protocols, as nmap names one. */

@@ -27,6 +27,10 @@ function portJson(port: PortResult): { [key: string]: Json } {
   optional(out, "reasonTtl", port.reasonTtl);
   optional(out, "rttMs", port.rttMs);
   optional(out, "service", port.service);
+  if (port.serviceInfo !== undefined) {
+    // Key order follows the ServiceEvent type; absent optional fields are left out.
+    out.serviceInfo = JSON.parse(JSON.stringify(port.serviceInfo)) as Json;
+  }
   return out;
 }
 

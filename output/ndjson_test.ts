@@ -131,6 +131,7 @@ Deno.test("NDJSON writes service events and reply fingerprints in the documented
       port: 22,
       name: "ssh",
       product: "OpenSSH",
+      method: "probed",
     },
   ];
   const lines = formatNdjson(events, { args: [], version: "0.1.0" }, { now: () => 1 })

@@ -111,6 +111,7 @@ function formatTable(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   return rows.map((row) =>
     row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join(" ")
+      .trimEnd()
   );
 }
 
@@ -122,7 +123,13 @@ function hostLabel(host: HostReport): string {
 
 function formatHost(
   host: HostReport,
-  options: { reason: boolean; openOnly: boolean; verbosity: number; portScan: boolean },
+  options: {
+    reason: boolean;
+    openOnly: boolean;
+    verbosity: number;
+    portScan: boolean;
+    versionScan: boolean;
+  },
 ): string[] {
   const label = hostLabel(host);
   const { shown, hidden } = partitionPorts(host.ports, options);
@@ -152,16 +159,44 @@ function formatHost(
     lines.push(notShown);
     const header = ["PORT", "STATE", "SERVICE"];
     if (options.reason) header.push("REASON");
+    if (options.versionScan) header.push("VERSION");
     const rows = [header];
     for (const p of shown) {
       const row = [`${p.port}/${p.protocol}`, p.state, p.service ?? "unknown"];
       if (options.reason) row.push(reasonText(p));
+      if (options.versionScan) row.push(versionText(p));
       rows.push(row);
     }
     lines.push(...formatTable(rows));
+    const info = serviceInfoLine(shown);
+    if (info !== "") lines.push(info);
   }
   lines.push("");
   return lines;
+}
+
+/** nmap's VERSION column: "product version (extra info)". */
+function versionText(port: PortResult): string {
+  const info = port.serviceInfo;
+  if (info === undefined) return "";
+  const words = [info.product, info.version].filter((w) => w !== undefined && w !== "");
+  if (info.extraInfo) words.push(`(${info.extraInfo})`);
+  return words.join(" ");
+}
+
+/** "Service Info: Host: x; OS: Linux; Device: router" gathered from a host's services. */
+function serviceInfoLine(ports: PortResult[]): string {
+  const collect = (pick: (p: PortResult) => string | undefined) => [
+    ...new Set(ports.map(pick).filter((v): v is string => v !== undefined && v !== "")),
+  ];
+  const parts: string[] = [];
+  const hosts = collect((p) => p.serviceInfo?.hostname);
+  const oses = collect((p) => p.serviceInfo?.osHint);
+  const devices = collect((p) => p.serviceInfo?.deviceType);
+  if (hosts.length) parts.push(`Host${hosts.length > 1 ? "s" : ""}: ${hosts.join(", ")}`);
+  if (oses.length) parts.push(`OS${oses.length > 1 ? "s" : ""}: ${oses.join(", ")}`);
+  if (devices.length) parts.push(`Device${devices.length > 1 ? "s" : ""}: ${devices.join(", ")}`);
+  return parts.length ? `Service Info: ${parts.join("; ")}` : "";
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -184,6 +219,7 @@ export function formatNormal(report: ScanReport, options: NormalOptions = {}): s
     openOnly: options.openOnly ?? false,
     verbosity,
     portScan: report.portsPerHost.tcp + report.portsPerHost.udp > 0,
+    versionScan: report.hosts.some((h) => h.ports.some((p) => p.serviceInfo !== undefined)),
   };
   const lines: string[] = [];
   if (options.header ?? true) {
@@ -193,6 +229,11 @@ export function formatNormal(report: ScanReport, options: NormalOptions = {}): s
   for (const host of report.hosts) {
     if (host.status === "down" && verbosity < 1) continue;
     lines.push(...formatHost(host, view));
+  }
+  if (view.versionScan) {
+    lines.push(
+      "Service detection performed. Please report any incorrect results to the Portolan project.",
+    );
   }
   if (report.partial) {
     lines.push("Scan interrupted before it finished: these results are incomplete.");

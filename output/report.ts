@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { PortState, Protocol, ScanEvent } from "../engine/events.ts";
+import type { PortState, Protocol, ScanEvent, ServiceEvent } from "../engine/events.ts";
 import { lookupService } from "../registry/services.ts";
 
 /** What the report needs to know that the events do not carry. */
@@ -30,9 +30,14 @@ export interface PortResult {
   reasonTtl?: number;
   /** Round-trip time of the deciding probe, milliseconds. */
   rttMs?: number;
-  /** Service name the registry associates with the port; absent when unknown. */
+  /** Service name: what version detection found, else the registry's name for the port. */
   service?: string;
+  /** What version detection (`-sV`) found, when it ran. */
+  serviceInfo?: ServiceInfo;
 }
+
+/** Version detection's findings for one port: a service event without its addressing. */
+export type ServiceInfo = Omit<ServiceEvent, "type" | "address" | "protocol" | "port">;
 
 /** Everything known about one host. */
 export interface HostReport {
@@ -166,6 +171,14 @@ export class ReportBuilder {
         this.#host(event.address).ports.set(`${event.protocol}/${event.port}`, result);
         break;
       }
+      case "service": {
+        const port = this.#host(event.address).ports.get(`${event.protocol}/${event.port}`);
+        if (port === undefined) break; // version detection only follows a port result
+        const { type: _type, address: _address, protocol: _protocol, port: _port, ...info } = event;
+        port.service = event.name;
+        port.serviceInfo = info;
+        break;
+      }
       case "host-done":
         // A host-done with timedOut=false must not clear an earlier timeout.
         if (event.timedOut) this.#host(event.address).timedOut = true;
@@ -189,7 +202,7 @@ export class ReportBuilder {
         address: h.address,
         status: h.status,
         reason: h.reason,
-        ports: [...h.ports.values()].map((p) => ({ ...p })).sort(comparePorts),
+        ports: [...h.ports.values()].map(copyPort).sort(comparePorts),
         timedOut: h.timedOut,
       };
       if (h.hostname !== undefined) host.hostname = h.hostname;
@@ -224,6 +237,12 @@ export class ReportBuilder {
     }
     return host;
   }
+}
+
+function copyPort(port: PortResult): PortResult {
+  const copy = { ...port };
+  if (port.serviceInfo) copy.serviceInfo = structuredClone(port.serviceInfo);
+  return copy;
 }
 
 function maxPortsSeen(hosts: HostReport[]): { tcp: number; udp: number } {

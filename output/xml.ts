@@ -11,7 +11,7 @@
  * @module
  */
 import type { PortState, Protocol } from "../engine/events.ts";
-import type { HostReport, PortResult, ScanReport } from "./report.ts";
+import type { HostReport, PortResult, ScanReport, ServiceInfo } from "./report.ts";
 
 /** Options for {@link formatXml}. */
 export interface XmlOptions {
@@ -240,12 +240,38 @@ function portXml(port: PortResult): string {
   const state = `<state${
     attrs([["state", port.state], ["reason", port.reason], ["reason_ttl", port.reasonTtl ?? 0]])
   }/>`;
-  const service = port.service === undefined
-    ? ""
-    : `<service${attrs([["name", port.service], ["method", "table"], ["conf", 3]])}/>`;
+  const service = port.service === undefined ? "" : serviceXml(port.service, port.serviceInfo);
   return `<port${
     attrs([["protocol", port.protocol], ["portid", port.port]])
   }>${state}${service}</port>`;
+}
+
+/** `<service>`: the registry's guess (method table), or what version detection found. */
+function serviceXml(name: string, info: ServiceInfo | undefined): string {
+  if (info === undefined) {
+    return `<service${attrs([["name", name], ["method", "table"], ["conf", 3]])}/>`;
+  }
+  // nmap writes "ssl/http" as name="http" tunnel="ssl".
+  const bare = info.tunnel === "ssl" ? name.replace(/^ssl\//, "") : name;
+  const pairs: Array<[string, string | number]> = [["name", bare]];
+  const optional: Array<[string, string | undefined]> = [
+    ["product", info.product],
+    ["version", info.version],
+    ["extrainfo", info.extraInfo],
+    ["tunnel", info.tunnel],
+    ["hostname", info.hostname],
+    ["ostype", info.osHint],
+    ["devicetype", info.deviceType],
+  ];
+  for (const [key, value] of optional) {
+    if (value !== undefined && value !== "") pairs.push([key, value]);
+  }
+  pairs.push(["method", info.method], [
+    "conf",
+    Math.max(0, Math.min(10, Math.round(info.confidence))),
+  ]);
+  const cpes = info.cpe.map((cpe) => `<cpe>${escapeXml(cpe)}</cpe>`).join("");
+  return cpes === "" ? `<service${attrs(pairs)}/>` : `<service${attrs(pairs)}>${cpes}</service>`;
 }
 
 /**

@@ -119,7 +119,7 @@ Deno.test("bad input prints one line and exits 2", async () => {
     [["-iL", "/nonexistent/targets.txt"], /nonexistent/],
     [["--exclude", "127.0.0.1", "127.0.0.1"], /exclusions leave no targets/],
     [["--tpo-ports", "10"], /did you mean --top-ports/],
-    [["-sV", "127.0.0.1"], /not supported yet/],
+    [["-O", "127.0.0.1"], /not supported yet/],
     [["-p"], /needs a value/],
   ];
   for (const [argv, pattern] of cases) {
@@ -175,4 +175,32 @@ Deno.test("--help and --version exit 0", async () => {
   const version = await run(["--version"]);
   assert.equal(version.code, 0);
   assert.match(version.stdout, /Portolan 0\.1\.0/);
+});
+
+Deno.test("-sV names the product and version behind an open port, in text and JSON", async () => {
+  const hostname = "127.77.0.3";
+  const controller = new AbortController();
+  const server = Deno.serve(
+    { hostname, port: 0, signal: controller.signal, onListen: () => {} },
+    () => new Response("<title>lab</title>", { headers: { server: "nginx/1.99.7" } }),
+  );
+  try {
+    const port = server.addr.port;
+    const dir = await Deno.makeTempDir();
+    const result = await run(["-sV", "-p", `${port}`, "-oJ", `${dir}/r.json`, hostname]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^PORT\s+STATE\s+SERVICE\s+VERSION$/m);
+    assert.match(
+      result.stdout,
+      new RegExp(`^${port}/tcp\\s+open\\s+http\\s+nginx 1\\.99\\.7`, "m"),
+    );
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/r.json`));
+    const info = report.hosts[0].ports[0].serviceInfo;
+    assert.deepEqual([info.product, info.version, info.method], ["nginx", "1.99.7", "probed"]);
+    assert.ok(info.cpe.some((c: string) => c.startsWith("cpe:2.3:a:f5:nginx:1.99.7")), info.cpe);
+    await Deno.remove(dir, { recursive: true });
+  } finally {
+    controller.abort();
+    await server.finished;
+  }
 });

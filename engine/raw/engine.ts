@@ -133,10 +133,11 @@ function canonical(address: string): string {
 
 /** A source port in 33000..60999 that is not among `avoid` (when one exists). */
 export function pickSourcePort(avoid: readonly number[]): number {
-  const set = new Set(avoid);
+  const taken = new Uint8Array(65536);
+  for (let i = 0; i < avoid.length; i++) taken[avoid[i] & 0xffff] = 1;
   for (let i = 0; i < 64; i++) {
     const p = 33000 + Math.floor(Math.random() * 28000);
-    if (!set.has(p)) return p;
+    if (!taken[p]) return p;
   }
   return 33000 + Math.floor(Math.random() * 28000);
 }
@@ -206,6 +207,15 @@ class Window {
       this.#open.push(count);
     }
     this.inFlight += count;
+  }
+
+  /** The last `count` probes recorded by `sent` did not go out after all. */
+  unsent(count: number): void {
+    const last = this.#times.length - 1;
+    if (count <= 0 || last < this.#head) return;
+    const n = Math.min(count, this.#open[last]);
+    this.#open[last] -= n;
+    this.inFlight -= n;
   }
 
   /** A probe sent at `sendTime` was answered. */
@@ -283,7 +293,8 @@ export async function runRawEngine(
   const protocol = protocolOf(scanType);
   const ports = options.discoveryOnly ? [] : protocol === "tcp" ? plan.ports.tcp : plan.ports.udp;
   const P = ports.length;
-  const srcPort = options.srcPort ?? pickSourcePort([...plan.ports.tcp, ...plan.ports.udp]);
+  const srcPort = options.srcPort ??
+    pickSourcePort(plan.ports.tcp.concat(plan.ports.udp));
   const cookie = options.cookie ?? new ProbeCookie();
   const timing = plan.timing;
   const loopbackUp = options.loopbackAlwaysUp ?? true;
@@ -359,6 +370,8 @@ export async function runRawEngine(
     try {
       const pacer = new Pacer(planRate(plan, H), now);
       rateNow = pacer.rate;
+      const w = planWindow(plan);
+      const window = new Window(w.initial, w);
       const rtt = new RttEstimator(timing);
 
       // ---- discovery
@@ -376,6 +389,7 @@ export async function runRawEngine(
         });
       };
       let probeHosts = 0;
+      let probedUp = 0;
       for (let h = 0; h < H; h++) {
         if (!routes[h]) continue;
         if (plan.skipDiscovery) hostEvent(h, "user-set");
@@ -390,7 +404,8 @@ export async function runRawEngine(
           units: H * K,
           order: (i) => (i % H) * K + Math.floor(i / H),
           decided: (u) => up[Math.floor(u / K)] === 1 || !routes[Math.floor(u / K)],
-          probe: (u) => {
+          undecided: () => probeHosts - probedUp,
+          probe: (u, t) => {
             const h = Math.floor(u / K);
             const r = routes[h]!;
             const set = probeSets[h] ??= discoveryProbes({
@@ -400,17 +415,17 @@ export async function runRawEngine(
               srcPort,
             }, cookie);
             const p = set[u % K];
-            if (p) sendTimes[u] = now();
+            if (p) sendTimes[u] = t;
             return p;
           },
           handle: (reply) => {
             const v = interpretDiscoveryReply(reply.packet, { srcPort, cookie });
-            if (!v) return;
+            if (!v) return -1;
             const h = index.get(v.address);
-            if (h === undefined || up[h] || sources[h] !== v.source) return;
+            if (h === undefined || up[h] || sources[h] !== v.source) return -1;
             if (!v.up) {
               downReason[h] ??= v.reason;
-              return;
+              return -1;
             }
             let latency: number | undefined;
             let earliest = Infinity;
@@ -423,8 +438,10 @@ export async function runRawEngine(
               rtt.sample(latency);
             }
             hostEvent(h, v.reason, latency);
+            probedUp++;
+            return earliest < Infinity ? earliest : -1;
           },
-        }, { transport, pacer, rtt });
+        }, { transport, pacer, rtt, window });
         for (let h = 0; h < H; h++) {
           if (!up[h] && routes[h] && !aborted()) {
             emit({
@@ -450,6 +467,7 @@ export async function runRawEngine(
       const state = new Uint8Array(L * P);
       const sendTimes = new Float64Array(L * P);
       const remaining = new Int32Array(L).fill(P);
+      let decidedUnits = 0;
       const finishHost = (l: number) => {
         emit({ type: "host-done", address: group[live[l]].address, timedOut: false });
       };
@@ -459,11 +477,12 @@ export async function runRawEngine(
         units: L * P,
         order: perm ? (i) => perm.at(i) : (i) => (i % L) * P + Math.floor(i / L),
         decided: (u) => state[u] !== 0,
-        probe: (u) => {
+        undecided: () => L * P - decidedUnits,
+        probe: (u, t) => {
           const l = Math.floor(u / P);
           const h = live[l];
           const port = ports[u - l * P];
-          sendTimes[u] = now();
+          sendTimes[u] = t;
           const data = scanType === "udp" ? payload?.(port) : undefined;
           return portProbe(scanType, {
             family: group[h].family,
@@ -475,15 +494,16 @@ export async function runRawEngine(
         },
         handle: (reply) => {
           const v = interpretPortReply(scanType, reply.packet, { srcPort, cookie });
-          if (!v) return;
+          if (!v) return -1;
           const h = index.get(v.address);
-          if (h === undefined || sources[h] !== v.source) return;
+          if (h === undefined || sources[h] !== v.source) return -1;
           const l = liveIndex[h];
           const pi = portIndex[v.port];
-          if (l < 0 || pi < 0) return;
+          if (l < 0 || pi < 0) return -1;
           const u = l * P + pi;
-          if (state[u]) return;
+          if (state[u]) return -1;
           state[u] = 1;
+          decidedUnits++;
           const rttMs = Math.max(0, reply.timeMs - sendTimes[u]);
           rtt.sample(rttMs);
           const event: RawPortEvent = {
@@ -500,8 +520,9 @@ export async function runRawEngine(
           emit(event);
           done++;
           if (--remaining[l] === 0) finishHost(l);
+          return sendTimes[u];
         },
-      }, { transport, pacer, rtt });
+      }, { transport, pacer, rtt, window });
       if (aborted()) return;
       const silent = silentVerdict(scanType);
       for (let l = 0; l < L; l++) {
@@ -583,15 +604,24 @@ export async function runRawEngine(
           const p = spec.probe(u, t);
           if (p) batch.push(p);
         }
+        // Recorded before sending: on loopback the answers come back inside the send.
+        window.sent(t, batch.length);
         let offset = 0;
         while (offset < batch.length && !aborted()) {
-          const n = transport.send(offset === 0 ? batch : batch.slice(offset));
+          const rest = offset === 0 ? batch : batch.slice(offset);
+          let n: number;
+          if (transport.sendAsync) {
+            const pending = transport.sendAsync(rest);
+            // Read replies while the kernel takes the batch on another thread.
+            await drain(0);
+            n = await pending;
+          } else n = transport.send(rest);
           offset += n;
           sent += n;
           // The kernel's queue is full: let it drain while we read replies.
           if (offset < batch.length) await drain(1);
         }
-        window.sent(t, offset);
+        window.unsent(batch.length - offset);
         lastSend = t;
         rateNow = pacer.rate;
         await drain(0);
@@ -621,7 +651,7 @@ export async function runRawEngine(
       if (pass > 0 && answered === 0 && dropped === 0) return; // no loss: the rest is silent
       if ((pass > 0 && answered > 0) || dropped > 0) {
         pacer.rate = Math.max(floor, pacer.rate / 2);
-        window.loss();
+        if (pass > 0 && answered > 0) window.loss();
         rateNow = pacer.rate;
       }
       list = Int32Array.from(next);

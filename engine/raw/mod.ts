@@ -65,7 +65,7 @@ async function* stream(
   if (outer?.aborted) internal.abort();
   outer?.addEventListener("abort", onAbort, { once: true });
   const srcPort = options.engine?.srcPort ??
-    pickSourcePort([...plan.ports.tcp, ...plan.ports.udp]);
+    pickSourcePort(plan.ports.tcp.concat(plan.ports.udp));
   const queue: ScanEvent[] = [];
   let wake: (() => void) | undefined;
   let finished = false;

@@ -46,6 +46,11 @@ export interface RawTransport {
    * is full: the engine waits a moment and offers the rest again).
    */
   send(probes: readonly RawProbe[]): number;
+  /**
+   * `send` off the event loop, when the transport can: the engine reads replies while the
+   * kernel takes the batch. Same result as `send`.
+   */
+  sendAsync?(probes: readonly RawProbe[]): Promise<number>;
   /** Replies that arrived, waiting up to `waitMs` for the first one when none is queued. */
   receive(waitMs: number): Promise<RawReply[]>;
   /** Replies the capture had to drop since the last call (buffer overrun): a loss signal. */
