@@ -299,8 +299,17 @@ export class EgressWatch {
     this.#netns = netns;
   }
 
-  /** Install the counters in `lab`'s bridge (scanner port "s0"). */
+  /**
+   * Install the counters in `lab`'s bridge (scanner port "s0"), after checking that the
+   * scanner namespace has no default route (the lab's guard: a stray address is unreachable).
+   */
   static async install(lab: Lab): Promise<EgressWatch> {
+    for (const family of ["-4", "-6"]) {
+      const r = await lab.exec(["ip", family, "route", "show", "default"]);
+      if (!r.success || r.stdout.trim() !== "") {
+        throw new Error(`scanner namespace has a default route (${family}): ${r.stdout.trim()}`);
+      }
+    }
     const notLab6 = "{ fd00::/8, fe80::/10, ff00::/8 }";
     const rules = [
       "table bridge ptlbench {",
