@@ -10,7 +10,10 @@ import type { Options } from "./cli/options.ts";
 import { buildPlan, scanFlag } from "./engine/plan.ts";
 import type { PlanHooks } from "./engine/plan.ts";
 import { runPlan } from "./engine/scan.ts";
-import type { ScanEvent } from "./engine/events.ts";
+import type { ProgressEvent, ScanEvent } from "./engine/events.ts";
+import { ProgressTracker } from "./output/status.ts";
+import { formatPassiveHint } from "./probes/os/passive.ts";
+import { passiveFromPcap } from "./probes/os/pcap_passive.ts";
 import type { ScanPlan } from "./engine/plan_types.ts";
 import { ReportBuilder } from "./output/report.ts";
 import { formatNormal, formatStartLine } from "./output/normal.ts";
@@ -67,6 +70,9 @@ export async function runCommand(
     if (options.version) {
       io.stdout(versionText());
       return 0;
+    }
+    if (options.osPassiveFile !== undefined) {
+      return await osPassiveReport(options.osPassiveFile, io);
     }
     const outputs = await Outputs.open(options, io);
     try {
@@ -188,6 +194,26 @@ class Outputs {
   }
 }
 
+/** `--os-passive FILE.pcap`: one line per host seen answering or connecting in the capture. */
+async function osPassiveReport(path: string, io: CommandIo): Promise<number> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split(":")[0] : String(error);
+    throw new UsageError(`cannot read capture '${path}': ${reason}`);
+  }
+  let hints;
+  try {
+    hints = passiveFromPcap(bytes);
+  } catch (error) {
+    throw new UsageError(`'${path}' is not a classic pcap capture (${(error as Error).message})`);
+  }
+  if (hints.size === 0) io.stdout(`No SYN, SYN-ACK or matching RST with an OS hint in ${path}\n`);
+  for (const [address, hint] of hints) io.stdout(`${address}: ${formatPassiveHint(hint)}\n`);
+  return 0;
+}
+
 function listScan(plan: ScanPlan, io: CommandIo, outputs: Outputs): number {
   const started = performance.now();
   const lines: string[] = [];
@@ -240,24 +266,24 @@ async function scanAndReport(
   const events = outputs.has("events")
     ? new NdjsonWriter((line) => outputs.write("events", line), { args, version: meta.version })
     : undefined;
-  const status = new StatusLine(io);
+  const status = new LiveStatus(io, options);
   const startLine = formatStartLine(meta.version, new Date()) + "\n";
   if (!outputs.machineOnStdout) io.stdout(startLine);
   try {
     for await (const event of runPlan(plan, { signal: controller.signal })) {
       builder.add(event);
       events?.write(event);
-      reportLive(event, options, io, status);
+      reportLive(event, status);
     }
   } finally {
-    status.clear();
+    status.stop();
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   }
   const report = builder.build();
   const text = formatNormal(report, {
     reason: options.reason,
     openOnly: options.openOnly,
-    verbosity: options.verbosity,
+    verbosity: status.verbosity,
     header: false,
   });
   // Like nmap's `-oX -`: a machine format sent to stdout replaces the human report there.
@@ -286,49 +312,136 @@ function tryRaiseOpenFileLimit(): void {
   }
 }
 
-/** What is printed while the scan runs: -v discoveries, warnings, the live status line. */
-function reportLive(event: ScanEvent, options: Options, io: CommandIo, status: StatusLine): void {
+/** What is printed while the scan runs: -v discoveries and the status line. */
+function reportLive(event: ScanEvent, status: LiveStatus): void {
   switch (event.type) {
     case "port":
-      if (options.verbosity > 0 && event.state === "open") {
-        status.clear();
-        io.stderr(`Discovered open port ${event.port}/${event.protocol} on ${event.address}\n`);
+      if (status.verbosity > 0 && event.state === "open") {
+        status.say(`Discovered open port ${event.port}/${event.protocol} on ${event.address}\n`);
       }
       break;
+    case "host-done":
+      status.hostDone();
+      break;
     case "progress":
-      status.show(event.done, event.total, event.sent, event.rate);
+      status.progress(event);
       break;
     default:
       break;
   }
 }
 
-/** One self-overwriting line on a terminal's stderr; nothing when stderr is not a terminal. */
-class StatusLine {
+/**
+ * What the user sees while a scan runs, on stderr: a self-overwriting status line on a
+ * terminal (nothing when stderr is not one), `--stats-every` lines, and keys read from a
+ * terminal's stdin as in nmap: Enter (or space) prints a status line, v/V raise/lower
+ * verbosity, d/D raise/lower debugging.
+ */
+class LiveStatus {
   #io: CommandIo;
+  #tracker = new ProgressTracker(performance.now());
   #shown = false;
-  #started = performance.now();
+  #lastDrawn = 0;
+  #timer?: ReturnType<typeof setInterval>;
+  #keys?: AbortController;
+  verbosity: number;
+  debug: number;
 
-  constructor(io: CommandIo) {
+  constructor(io: CommandIo, options: Options) {
     this.#io = io;
+    this.verbosity = options.verbosity;
+    this.debug = options.debug;
+    if (options.statsEvery !== undefined) {
+      this.#timer = setInterval(() => this.print(), options.statsEvery);
+    }
+    // Keys only from a terminal, and never when stdin carries the target list.
+    if (options.inputFile !== "-" && io.stderrIsTerminal && Deno.stdin.isTerminal()) {
+      this.#readKeys();
+    }
   }
 
-  show(done: number, total: number, sent: number, rate: number): void {
-    if (!this.#io.stderrIsTerminal || total === 0) return;
-    const fraction = done / total;
-    const elapsed = (performance.now() - this.#started) / 1000;
-    const eta = fraction > 0 ? Math.max(0, elapsed / fraction - elapsed) : NaN;
-    const etaText = Number.isFinite(eta) ? `${Math.ceil(eta)}s` : "?";
-    this.#io.stderr(
-      `\r\x1b[2K${(fraction * 100).toFixed(1)}% done, ${sent} probes sent, ` +
-        `${Math.round(rate)}/s, ETA ${etaText}`,
-    );
+  progress(event: ProgressEvent): void {
+    this.#tracker.update(event);
+    const now = performance.now();
+    if (!this.#io.stderrIsTerminal || now - this.#lastDrawn < 250) return;
+    this.#lastDrawn = now;
+    this.#io.stderr(`\r\x1b[2K${this.#tracker.line(now)}`);
     this.#shown = true;
+  }
+
+  hostDone(): void {
+    this.#tracker.hostDone();
+  }
+
+  /** Print a line above the status line. */
+  say(text: string): void {
+    this.clear();
+    this.#io.stderr(text);
+  }
+
+  print(): void {
+    this.say(`${this.#tracker.line(performance.now())}\n`);
   }
 
   clear(): void {
     if (this.#shown) this.#io.stderr("\r\x1b[2K");
     this.#shown = false;
+  }
+
+  stop(): void {
+    this.clear();
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#keys) {
+      this.#keys.abort();
+      try {
+        Deno.stdin.setRaw(false);
+      } catch {
+        // stdin already closed
+      }
+    }
+  }
+
+  #readKeys(): void {
+    this.#keys = new AbortController();
+    const signal = this.#keys.signal;
+    try {
+      // cbreak keeps Ctrl-C a signal, so the interrupt handling stays the same.
+      Deno.stdin.setRaw(true, { cbreak: true });
+    } catch {
+      return;
+    }
+    (async () => {
+      const buffer = new Uint8Array(16);
+      while (!signal.aborted) {
+        const n = await Deno.stdin.read(buffer).catch(() => null);
+        if (n === null || signal.aborted) return;
+        for (const byte of buffer.subarray(0, n)) this.#key(String.fromCharCode(byte));
+      }
+    })();
+  }
+
+  #key(key: string): void {
+    switch (key) {
+      case "\r":
+      case "\n":
+      case " ":
+        this.print();
+        break;
+      case "v":
+        this.say(`Verbosity Increased to ${++this.verbosity}.\n`);
+        break;
+      case "V":
+        this.verbosity = Math.max(0, this.verbosity - 1);
+        this.say(`Verbosity Decreased to ${this.verbosity}.\n`);
+        break;
+      case "d":
+        this.say(`Debugging Increased to ${++this.debug}.\n`);
+        break;
+      case "D":
+        this.debug = Math.max(0, this.debug - 1);
+        this.say(`Debugging Decreased to ${this.debug}.\n`);
+        break;
+    }
   }
 }
 

@@ -88,7 +88,6 @@ export const NOT_SUPPORTED_YET: Readonly<Record<string, string>> = {
   "-oS": "script kiddie output",
   "-oM": "machine output",
   "--resume": "resuming a scan",
-  "--stats-every": "periodic statistics",
   "--packet-trace": "packet tracing",
   "--iflist": "interface listing",
   "--stylesheet": "XML stylesheets",
@@ -240,6 +239,15 @@ const LONG_OPTIONS: Readonly<Record<string, LongOption>> = {
     },
   },
   "json-lines": { value: true, apply: setValue("eventsOutput") },
+  "os-passive": { value: true, apply: setValue("osPassiveFile") },
+  "stats-every": {
+    value: true,
+    apply: (state, value) => {
+      const ms = parseDuration(value, { option: "--stats-every" });
+      if (ms <= 0) throw new UsageError(`--stats-every must be positive, got '${value}'`);
+      state.options.statsEvery = ms;
+    },
+  },
   "version-intensity": {
     value: true,
     apply: (state, value) => {

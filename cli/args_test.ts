@@ -295,7 +295,6 @@ Deno.test("every not-supported-yet option is refused with its name and purpose",
     "--badsum",
     "--osscan-guess",
     "--resume",
-    "--stats-every",
     "--min-parallelism",
     "--max-parallelism",
     "--min-hostgroup",
@@ -350,4 +349,10 @@ Deno.test("version detection: -sV, bundled as -sSV, and its intensity options", 
   assert.equal(parseArgs(["-sV", "--version-light"]).versionIntensity, 2);
   assert.equal(parseArgs(["-sV", "--version-all"]).versionIntensity, 9);
   assert.match(usageError(["--version-intensity", "10"]), /0-9/);
+});
+
+Deno.test("--stats-every takes a duration", () => {
+  assert.equal(parseArgs(["--stats-every", "10s"]).statsEvery, 10_000);
+  assert.equal(parseArgs(["--stats-every=500ms"]).statsEvery, 500);
+  assert.match(usageError(["--stats-every", "0"]), /positive/);
 });

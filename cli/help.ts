@@ -40,6 +40,9 @@ SERVICE/VERSION DETECTION:
   --version-intensity <level>: Set from 0 (light) to 9 (try all probes)
   --version-light: Limit to most likely probes (intensity 2)
   --version-all: Try every single probe (intensity 9)
+OS DETECTION:
+  Privileged SYN scans print a passive OS hint from the replies they already received.
+  --os-passive <file.pcap>: Passive OS hints for every host seen in a capture; no scan
 TIMING AND PERFORMANCE:
   Options which take <time> are in seconds, or append 'ms' (milliseconds),
   's' (seconds), 'm' (minutes), or 'h' (hours) to the value (e.g. 30m, 0.5s).
@@ -62,6 +65,8 @@ OUTPUT:
   -d: Increase debugging level (use -dd or -d<level> for more)
   --reason: Display the reason a port is in a particular state
   --open: Only show open (or possibly open) ports
+  --stats-every <time>: Print a status line this often (also: press Enter during a scan;
+    v/V raise/lower verbosity, d/D debugging)
 MISC:
   -V/--version: Print version number
   -h/--help: Print this help summary page.

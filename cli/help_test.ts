@@ -33,6 +33,8 @@ const SAMPLE_VALUES: Record<string, string> = {
   "-oG": "out.gnmap",
   "-oA": "out",
   "--version-intensity": "5",
+  "--stats-every": "10s",
+  "--os-passive": "capture.pcap",
   "--json-lines": "events.ndjson",
 };
 

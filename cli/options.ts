@@ -49,6 +49,8 @@ export interface Options {
   serviceDetection: boolean;
   /** `--version-intensity 0-9` (`--version-light` 2, `--version-all` 9); 7 when not given. */
   versionIntensity?: number;
+  /** `--os-passive FILE.pcap`: passive OS hints for the hosts seen in a capture; no scan. */
+  osPassiveFile?: string;
   /** `-Pn`: treat every host as up. */
   skipDiscovery: boolean;
   /** `-T0`..`-T5`; 3 (normal) when not given. */
@@ -75,6 +77,8 @@ export interface Options {
   verbosity: number;
   /** `-d` count. */
   debug: number;
+  /** `--stats-every TIME`: print a status line this often (milliseconds). */
+  statsEvery?: number;
   /** `--reason`. */
   reason: boolean;
   /** `-oN FILE`. */

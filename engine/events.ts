@@ -122,6 +122,51 @@ export interface ServiceEvent {
   evidence?: string;
 }
 
+/** An OS guess from the replies a raw scan already received (no extra packets). */
+export interface OsPassiveHint {
+  family: string;
+  versionRange?: string;
+  /** CPE 2.3 names. */
+  cpe: string[];
+  /** 0-100. */
+  confidence: number;
+  /** What matched and what did not. */
+  reasons: string[];
+  /** Network hops, from the initial TTL. */
+  distance: number;
+  /** Id of the best-fitting signature. */
+  signature: string;
+}
+
+/** One ranked guess of active OS detection (`-O`). */
+export interface OsMatch {
+  name: string;
+  /** 0-100. */
+  accuracy: number;
+  cpe: string[];
+  /** Vendor, family, generation and device type of the match. */
+  osClass?: { vendor: string; family: string; generation?: string; deviceType?: string };
+}
+
+/** What Portolan concluded about a host's operating system. */
+export interface OsEvent {
+  type: "os";
+  address: string;
+  /** Passive hint from the port scan's replies. */
+  passive?: OsPassiveHint;
+  /** Active detection (`-O`). */
+  active?: {
+    /** The fingerprint in the SCAN(...)SEQ(...)... form. */
+    fingerprint: string;
+    /** Ranked guesses, best first. */
+    matches: OsMatch[];
+    /** True when the best guess is a perfect match. */
+    exact: boolean;
+    /** Why detection could not be done or is unreliable. */
+    note?: string;
+  };
+}
+
 /** A host's port scan finished (all its probes answered or given up). */
 export interface HostDoneEvent {
   type: "host-done";
@@ -141,6 +186,8 @@ export interface ProgressEvent {
   total: number;
   /** Current sending rate, probes per second. */
   rate: number;
+  /** Replies received so far (raw scans). */
+  replies?: number;
 }
 
 /** Something the user should know that does not stop the scan. */
@@ -164,6 +211,7 @@ export type ScanEvent =
   | PortEvent
   | HostDoneEvent
   | ServiceEvent
+  | OsEvent
   | ProgressEvent
   | WarningEvent
   | EndEvent;

@@ -2,7 +2,8 @@
  * Runs a plan: the port scan with the engine that fits its scan type, then the phases that
  * build on its results (version detection), as one stream of events.
  */
-import type { EndEvent, PortEvent, ScanEvent } from "./events.ts";
+import type { EndEvent, PortEvent, ReplyFingerprint, ScanEvent } from "./events.ts";
+import { passiveOsHint } from "../probes/os/passive.ts";
 import type { ScanPlan } from "./plan_types.ts";
 import { connectScan } from "./connect.ts";
 import { rawScan } from "./raw/mod.ts";
@@ -42,16 +43,30 @@ function wantsVersion(event: PortEvent): boolean {
  */
 export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncIterable<ScanEvent> {
   const versionTargets: ServiceTarget[] = [];
+  const fingerprints = new Map<string, ReplyFingerprint[]>();
   let end: EndEvent | undefined;
   for await (const event of portScan(plan, options)) {
     if (event.type === "end") {
       end = event;
       continue;
     }
+    if (event.type === "port" && event.fingerprint) {
+      const list = fingerprints.get(event.address) ?? [];
+      // A handful of replies say all a host's stack will say; keep memory flat on -p- scans.
+      if (list.length < 32) list.push(event.fingerprint);
+      fingerprints.set(event.address, list);
+    }
     if (plan.serviceDetection && event.type === "port" && wantsVersion(event)) {
       versionTargets.push({ address: event.address, port: event.port, protocol: event.protocol });
     }
     yield event;
+  }
+  // Passive OS hints: free, from the SYN-ACKs and RSTs the port scan already received.
+  for (const [address, samples] of fingerprints) {
+    const hint = passiveOsHint(
+      samples.map((f) => ({ ...f, ipVersion: address.includes(":") ? 6 : 4 })),
+    );
+    if (hint) yield { type: "os", address, passive: hint };
   }
   let partial = end?.partial ?? true;
   if (plan.serviceDetection && versionTargets.length > 0 && !options.signal?.aborted) {

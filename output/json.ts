@@ -42,6 +42,8 @@ function hostJson(host: HostReport): { [key: string]: Json } {
   optional(out, "latencyMs", host.latencyMs);
   out.timedOut = host.timedOut;
   out.ports = host.ports.map(portJson);
+  if (host.os?.passive) out.osPassive = JSON.parse(JSON.stringify(host.os.passive)) as Json;
+  if (host.os?.active) out.os = JSON.parse(JSON.stringify(host.os.active)) as Json;
   return out;
 }
 

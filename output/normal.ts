@@ -171,7 +171,51 @@ function formatHost(
     const info = serviceInfoLine(shown);
     if (info !== "") lines.push(info);
   }
+  lines.push(...osLines(host, options.verbosity));
   lines.push("");
+  return lines;
+}
+
+/** OS lines: active detection as nmap prints it, then the passive hint. */
+function osLines(host: HostReport, verbosity: number): string[] {
+  const lines: string[] = [];
+  const active = host.os?.active;
+  if (active) {
+    const best = active.matches[0];
+    if (active.note) lines.push(`OS detection note: ${active.note}`);
+    if (best && active.exact) {
+      lines.push(
+        `OS details: ${
+          active.matches.filter((m) => m.accuracy === 100).map((m) => m.name).join(", ")
+        }`,
+      );
+    } else if (active.matches.length > 0) {
+      lines.push(
+        `Aggressive OS guesses: ${
+          active.matches.slice(0, 8).map((m) => `${m.name} (${m.accuracy}%)`).join(", ")
+        }`,
+      );
+      lines.push("No exact OS matches for host.");
+    } else if (!active.note) {
+      lines.push("No OS matches for host.");
+    }
+    const cpes = [...new Set(active.matches.slice(0, 4).flatMap((m) => m.cpe))];
+    if (cpes.length > 0) lines.push(`OS CPE: ${cpes.join(" ")}`);
+    if (verbosity > 0 || !active.exact) {
+      lines.push("TCP/IP fingerprint:", active.fingerprint);
+    }
+  }
+  const passive = host.os?.passive;
+  if (passive) {
+    const name = passive.versionRange
+      ? `${passive.family} ${passive.versionRange}`
+      : passive.family;
+    const hops = passive.distance > 0
+      ? `, ${passive.distance} hop${passive.distance === 1 ? "" : "s"}`
+      : "";
+    lines.push(`OS hint: ${name} (passive, ${passive.confidence}%${hops})`);
+    if (verbosity > 0) { for (const reason of passive.reasons) lines.push(`  ${reason}`); }
+  }
   return lines;
 }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { PortState, Protocol, ScanEvent, ServiceEvent } from "../engine/events.ts";
+import type { OsEvent, PortState, Protocol, ScanEvent, ServiceEvent } from "../engine/events.ts";
 import { lookupService } from "../registry/services.ts";
 
 /** What the report needs to know that the events do not carry. */
@@ -52,7 +52,12 @@ export interface HostReport {
   ports: PortResult[];
   /** True when `--host-timeout` cut this host short. */
   timedOut: boolean;
+  /** Operating system: the passive hint and/or active detection's result. */
+  os?: HostOs;
 }
+
+/** What is known about a host's operating system. */
+export type HostOs = Pick<OsEvent, "passive" | "active">;
 
 /** The folded result of a whole scan. */
 export interface ScanReport {
@@ -105,6 +110,7 @@ interface MutableHost {
   latencyMs?: number;
   ports: Map<string, PortResult>;
   timedOut: boolean;
+  os?: HostOs;
 }
 
 const PROTOCOL_ORDER: Record<Protocol, number> = { tcp: 0, udp: 1 };
@@ -179,6 +185,13 @@ export class ReportBuilder {
         port.serviceInfo = info;
         break;
       }
+      case "os": {
+        const host = this.#host(event.address);
+        host.os = { ...host.os };
+        if (event.passive) host.os.passive = event.passive;
+        if (event.active) host.os.active = event.active;
+        break;
+      }
       case "host-done":
         // A host-done with timedOut=false must not clear an earlier timeout.
         if (event.timedOut) this.#host(event.address).timedOut = true;
@@ -207,6 +220,7 @@ export class ReportBuilder {
       };
       if (h.hostname !== undefined) host.hostname = h.hostname;
       if (h.latencyMs !== undefined) host.latencyMs = h.latencyMs;
+      if (h.os !== undefined) host.os = structuredClone(h.os);
       return host;
     });
     const startedAt = this.#meta.startedAt ?? this.#start?.time ?? options.now ?? 0;

@@ -204,3 +204,29 @@ Deno.test("-sV names the product and version behind an open port, in text and JS
     await server.finished;
   }
 });
+
+Deno.test("--os-passive reads a capture and names each host's OS family", async () => {
+  const capture = new URL("../packet/testdata/lo_en10mb.pcap", import.meta.url).pathname;
+  const result = await run(["--os-passive", capture]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^127\.0\.0\.1: Linux .*\(passive, \d+%\)$/m);
+  const bad = await run(["--os-passive", new URL("../README.md", import.meta.url).pathname]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /not a classic pcap capture/);
+});
+
+Deno.test({
+  name: "a raw SYN scan adds a passive OS hint, in text and JSON",
+  ignore: !rawAvailability().ok,
+  fn: async () => {
+    const host = "127.77.0.4";
+    await withListeners(host, [8443], async () => {
+      const result = await run(["-p", "8443,8444", "-oJ", "-", host]);
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout);
+      assert.equal(report.hosts[0].osPassive.family, "Linux");
+      const text = await run(["-p", "8443,8444", host]);
+      assert.match(text.stdout, /^OS hint: Linux .*\(passive, \d+%\)$/m);
+    });
+  },
+});

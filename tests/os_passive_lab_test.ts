@@ -62,7 +62,7 @@ async function scanFingerprints(lab: Lab, address: string): Promise<ReplyFingerp
   });
 }
 
-/** p0f's OS verdict per server address ("Linux 3.11 and newer"), from `p0f -r`. */
+/** p0f's OS verdicts from `p0f -r`: per server (SYN-ACK) and per client (SYN) address. */
 async function p0fVerdicts(p0f: string, pcap: string): Promise<Map<string, string>> {
   const out = await new Deno.Command(p0f, { args: ["-r", pcap], stdout: "piped", stderr: "piped" })
     .output();
@@ -70,10 +70,12 @@ async function p0fVerdicts(p0f: string, pcap: string): Promise<Map<string, strin
   const verdicts = new Map<string, string>();
   // Blocks look like "| server   = 198.18.0.10/80" ... "| os       = Linux 3.11 and newer".
   for (const block of text.split(/\n\.-/)) {
-    if (!/\(syn\+ack\)/.test(block)) continue;
-    const server = block.match(/\|\s*server\s*=\s*([^/\s]+)/)?.[1];
+    const role = /\(syn\+ack\)/.test(block) ? "server" : /\(syn\)/.test(block) ? "client" : "";
+    if (!role) continue;
+    const host = block.match(new RegExp(`\\|\\s*${role}\\s*=\\s*([^/\\s]+)`))?.[1];
     const os = block.match(/\|\s*os\s*=\s*(.+)/)?.[1]?.trim();
-    if (server && os && !verdicts.has(server)) verdicts.set(server, os);
+    const key = `${role} ${host}`;
+    if (host && os && !verdicts.has(key)) verdicts.set(key, os);
   }
   return verdicts;
 }
@@ -153,7 +155,9 @@ Deno.test({
       const p0f = which("p0f");
       if (p0f) {
         const verdicts = await p0fVerdicts(p0f, pcap);
-        const oracle = verdicts.get(lab.host("linux").ipv4);
+        const oracle = verdicts.get(`server ${lab.host("linux").ipv4}`);
+        const client = verdicts.get(`client ${lab.scanner.ipv4}`);
+        if (client && !client.startsWith("?")) ok(/linux/i.test(client), `p0f says ${client}`);
         summary.push(`p0f: ${[...verdicts].map(([a, v]) => `${a}=${v}`).join(", ")}`);
         // p0f's family for the default Linux host must agree with ours when it names one.
         if (oracle && !/^\?|unknown/i.test(oracle)) ok(/linux/i.test(oracle), `p0f says ${oracle}`);

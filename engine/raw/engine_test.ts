@@ -243,3 +243,58 @@ Deno.test("abort stops sending and ends with partial: true", async () => {
   ok(transport.sent.length < 5000, `sent ${transport.sent.length}`);
   ok(ports >= 50 && ports < 5000);
 });
+
+Deno.test("once every probe is answered the scan ends without waiting out the RTT timeout", async () => {
+  const start = performance.now();
+  const { ports } = await run(
+    {
+      targets: ["127.0.0.2"],
+      scanType: "syn",
+      tcp: Array.from({ length: 300 }, (_, i) => i + 1),
+      skipDiscovery: true,
+      options: { minRttTimeout: 3000, maxRttTimeout: 5000, initialRttTimeout: 3000 },
+    },
+    { "127.0.0.2": { ports: { 7: "open" } } },
+  );
+  const ms = performance.now() - start;
+  equal(ports.size, 300);
+  equal(ports.get("127.0.0.2:7")?.state, "open");
+  ok(ms < 1500, `took ${ms.toFixed(0)} ms; the 3 s timeout floor must not be waited out`);
+});
+
+Deno.test("the congestion window caps probes in flight to a silent host", async () => {
+  const plan = await rawTestPlan({
+    targets: ["127.0.0.2"],
+    scanType: "syn",
+    tcp: Array.from({ length: 60 }, (_, i) => i + 1),
+    skipDiscovery: true,
+    options: {
+      ...FAST,
+      minRttTimeout: 300,
+      maxRttTimeout: 300,
+      initialRttTimeout: 300,
+      maxRetries: 0,
+    },
+  });
+  plan.timing.maxParallelism = 20;
+  const transport = fakeTransport({ "127.0.0.2": { ports: { 1: "drop" }, up: false } });
+  const times: number[] = [];
+  const counting = {
+    ...transport,
+    send(probes: Parameters<typeof transport.send>[0]) {
+      for (let i = 0; i < probes.length; i++) times.push(performance.now());
+      return transport.send(probes);
+    },
+  };
+  const stream = rawScan(plan, {
+    engine: {
+      route: () => ({ interface: "fake", source: "127.0.0.1" }),
+      openTransport: () => counting,
+      srcPort: 40404,
+    },
+  });
+  for await (const _ of stream) { /* drain */ }
+  equal(times.length, 60, "every port probed once");
+  const early = times.filter((t) => t - times[0] < 250).length;
+  ok(early <= 20, `${early} probes went before the first ones timed out; the window is 20`);
+});

@@ -25,7 +25,16 @@ function synAck(fields: Partial<PassiveSample> & { ttl: number; window: number }
 }
 
 function rst(ttl: number, fields: Partial<ReplyFingerprint> = {}): ReplyFingerprint {
-  return { ttl, window: 0, sackPermitted: false, timestamps: false, options: "", df: true, ipId: 0, ...fields };
+  return {
+    ttl,
+    window: 0,
+    sackPermitted: false,
+    timestamps: false,
+    options: "",
+    df: true,
+    ipId: 0,
+    ...fields,
+  };
 }
 
 // Handshakes as each stack answers a SYN that offered every option (or, for Windows, as its
@@ -221,7 +230,10 @@ Deno.test("IPv6 replies skip DF and IP id", () => {
 Deno.test("nothing fits: undefined", () => {
   equal(passiveOsHint([]), undefined);
   // An initial TTL of 32 with an unknown window and layout fits no signature.
-  equal(passiveOsHint([synAck({ ttl: 30, window: 8760, options: "M,N,W", windowScale: 0 })]), undefined);
+  equal(
+    passiveOsHint([synAck({ ttl: 30, window: 8760, options: "M,N,W", windowScale: 0 })]),
+    undefined,
+  );
   // Out-of-range TTLs are ignored rather than thrown on.
   equal(passiveOsHint([{ ...rst(64), ttl: 300 }]), undefined);
   ok(MIN_FIT > 0.5);
@@ -237,7 +249,13 @@ Deno.test("the Linux-with-Windows-TTL host: an honest, conflicted answer", () =>
   equal(bare.versionRange, undefined, "XP and Vista+ cannot be told apart from an MSS alone");
   // With the whole option layout the Linux code path shows through.
   const full = passiveOsHint([
-    synAck({ ttl: 128, window: 64240, options: "M,N,N,S,N,W", windowScale: 7, sackPermitted: true }),
+    synAck({
+      ttl: 128,
+      window: 64240,
+      options: "M,N,N,S,N,W",
+      windowScale: 7,
+      sackPermitted: true,
+    }),
   ]);
   equal(full?.family, "Linux");
   ok(full!.reasons.some((r) => r.includes("not Linux-like: initial TTL 128")));

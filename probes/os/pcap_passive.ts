@@ -62,7 +62,11 @@ export function collectPcapSamples(bytes: Uint8Array): PcapSamples {
     } else {
       continue;
     }
-    const sample: PassiveSample = { ...fingerprintOf(packet, tcp), kind, ipVersion: packet.ip.version };
+    const sample: PassiveSample = {
+      ...fingerprintOf(packet, tcp),
+      kind,
+      ipVersion: packet.ip.version,
+    };
     let keys = seen.get(src);
     if (!keys) {
       keys = new Set();

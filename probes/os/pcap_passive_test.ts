@@ -47,7 +47,13 @@ function capture(): Uint8Array {
   const packets = [
     tcp(CLIENT, LINUX, { flags: TCP_SYN, ttl: 64, window: 64240, ipId: 500, options: LINUX_FULL }),
     tcp(LINUX, CLIENT, { flags: TCP_SYN | TCP_ACK, ttl: 61, window: 65160, options: LINUX_FULL }),
-    tcp(CLIENT, WINDOWS, { flags: TCP_SYN, ttl: 64, window: 64240, ipId: 501, options: LINUX_FULL }),
+    tcp(CLIENT, WINDOWS, {
+      flags: TCP_SYN,
+      ttl: 64,
+      window: 64240,
+      ipId: 501,
+      options: LINUX_FULL,
+    }),
     tcp(WINDOWS, CLIENT, {
       flags: TCP_SYN | TCP_ACK,
       ttl: 120,
@@ -90,7 +96,9 @@ Deno.test("passiveFromPcap: Linux and Windows servers and the Linux client", () 
 });
 
 Deno.test("passiveFromPcap: a real loopback capture of Linux handshakes", async () => {
-  const bytes = await Deno.readFile(new URL("../../packet/testdata/lo_en10mb.pcap", import.meta.url));
+  const bytes = await Deno.readFile(
+    new URL("../../packet/testdata/lo_en10mb.pcap", import.meta.url),
+  );
   const hints = passiveFromPcap(bytes);
   ok(hints.size >= 1);
   for (const [host, hint] of hints) {
@@ -100,6 +108,9 @@ Deno.test("passiveFromPcap: a real loopback capture of Linux handshakes", async 
 });
 
 Deno.test("passiveFromPcap: rejects what is not a classic pcap", () => {
-  throws(() => passiveFromPcap(new Uint8Array([0x0a, 0x0d, 0x0d, 0x0a, ...new Array(28).fill(0)])), TypeError);
+  throws(
+    () => passiveFromPcap(new Uint8Array([0x0a, 0x0d, 0x0d, 0x0a, ...new Array(28).fill(0)])),
+    TypeError,
+  );
   equal(passiveFromPcap(writePcap([], { linkType: LinkType.EN10MB })).size, 0);
 });

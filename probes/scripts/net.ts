@@ -7,7 +7,7 @@
  */
 import * as nodeTls from "node:tls";
 import * as dgram from "node:dgram";
-import { Buffer } from "node:buffer";
+import type { Buffer } from "node:buffer";
 import type {
   ConnectOptions,
   HttpRequest,
@@ -75,7 +75,11 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** Wrap a byte stream in the buffered socket API scripts use. */
-function bufferedSocket(stream: ByteStream, readTimeoutMs: number, signal: AbortSignal): ScriptSocket {
+function bufferedSocket(
+  stream: ByteStream,
+  readTimeoutMs: number,
+  signal: AbortSignal,
+): ScriptSocket {
   let buffer: Uint8Array = new Uint8Array(0);
   let eof = false;
   let closed = false;
@@ -115,7 +119,11 @@ function bufferedSocket(stream: ByteStream, readTimeoutMs: number, signal: Abort
 
   async function receive(options: ReceiveOptions = {}): Promise<Uint8Array> {
     const deadline = Date.now() + (options.timeoutMs ?? readTimeoutMs);
-    const marker = options.line ? encoder.encode("\n") : options.until !== undefined ? toBytes(options.until) : undefined;
+    const marker = options.line
+      ? encoder.encode("\n")
+      : options.until !== undefined
+      ? toBytes(options.until)
+      : undefined;
     if (marker) {
       for (;;) {
         const at = indexOf(buffer, marker);
@@ -158,7 +166,9 @@ function denoStream(conn: Deno.Conn): ByteStream {
       try {
         n = await conn.read(buf);
       } catch (e) {
-        if (e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BadResource) return null;
+        if (e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BadResource) {
+          return null;
+        }
         throw e;
       }
       return n === null ? null : buf.slice(0, n);
@@ -281,9 +291,12 @@ export function scriptHelpers(options: HelperOptions): ScriptHelpers {
     if (port === undefined) return Promise.reject(new Error("udp(): no port given"));
     const type = options.address.includes(":") ? "udp6" : "udp4";
     const sock = dgram.createSocket(type);
+    if (signal.aborted) return Promise.reject(new Error("aborted"));
     return new Promise<Uint8Array | undefined>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let settled = false;
       const finish = (value: Uint8Array | undefined, err?: Error) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);
         try {
@@ -298,7 +311,7 @@ export function scriptHelpers(options: HelperOptions): ScriptHelpers {
       signal.addEventListener("abort", onAbort, { once: true });
       sock.on("message", (msg: Buffer) => finish(new Uint8Array(msg)));
       sock.on("error", (e: Error) => finish(undefined, e));
-      timer = setTimeout(() => finish(undefined), opts.timeoutMs ?? readTimeoutMs);
+      const timer = setTimeout(() => finish(undefined), opts.timeoutMs ?? readTimeoutMs);
       sock.send(payload, port, options.address, (e: Error | null) => {
         if (e) finish(undefined, e);
       });

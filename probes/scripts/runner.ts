@@ -6,7 +6,14 @@
  */
 import { scriptHelpers } from "./net.ts";
 import { isSandboxed, runSandboxed } from "./user.ts";
-import type { Script, ScriptArgs, ScriptHost, ScriptPort, ScriptResult, ScriptTarget } from "./types.ts";
+import type {
+  Script,
+  ScriptArgs,
+  ScriptHost,
+  ScriptPort,
+  ScriptResult,
+  ScriptTarget,
+} from "./types.ts";
 
 /** Options of `runScripts`. */
 export interface RunOptions {
@@ -38,7 +45,9 @@ function* jobs(targets: ScriptTarget[], scripts: Script[]): Generator<Job> {
     for (const p of t.ports) {
       if (!runnable(p)) continue;
       for (const s of scripts) {
-        if (s.portRule && safeRule(() => s.portRule!(p))) yield { script: s, host: t.host, port: p };
+        if (s.portRule && safeRule(() => s.portRule!(p))) {
+          yield { script: s, host: t.host, port: p };
+        }
       }
     }
   }
@@ -52,7 +61,10 @@ function safeRule(rule: () => boolean): boolean {
   }
 }
 
-async function runOne(job: Job, options: Required<Omit<RunOptions, "signal">> & { signal?: AbortSignal }): Promise<ScriptResult | undefined> {
+async function runOne(
+  job: Job,
+  options: Required<Omit<RunOptions, "signal">> & { signal?: AbortSignal },
+): Promise<ScriptResult | undefined> {
   const started = performance.now();
   const base = {
     script: job.script.name,
@@ -100,7 +112,7 @@ async function runOne(job: Job, options: Required<Omit<RunOptions, "signal">> & 
       hostname: job.host.hostname,
       port: job.port,
       signal: controller.signal,
-      readTimeoutMs: Math.min(5000, options.timeoutMs),
+      readTimeoutMs: Math.min(5000, Math.max(100, Math.floor(options.timeoutMs / 2))),
     });
     const action = job.script.action({
       ...helpers,

@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { runScripts } from "./runner.ts";
-import { loadScriptFile, workerPermissionsAvailable } from "./user.ts";
+import { loadScriptFile } from "./user.ts";
 import { resolveScripts } from "./select.ts";
 import { BUNDLED_SCRIPTS } from "./bundled/mod.ts";
 import { fakeTcpServer, write } from "./test_util.ts";
 import type { Script, ScriptResult } from "./types.ts";
 
-function script(name: string, action: Script["action"], rule: Script["portRule"] = () => true): Script {
+function script(
+  name: string,
+  action: Script["action"],
+  rule: Script["portRule"] = () => true,
+): Script {
   return { name, categories: ["safe"], description: "", portRule: rule, action };
 }
 
@@ -18,7 +22,14 @@ Deno.test("runScripts: a hanging script times out with an error, others still re
   const results: ScriptResult[] = [];
   for await (
     const r of runScripts(
-      [{ host: { address: "127.0.0.1" }, ports: [{ port: 7, protocol: "tcp", state: "open" }, { port: 8, protocol: "tcp", state: "closed" }] }],
+      [{
+        host: { address: "127.0.0.1" },
+        ports: [{ port: 7, protocol: "tcp", state: "open" }, {
+          port: 8,
+          protocol: "tcp",
+          state: "closed",
+        }],
+      }],
       [hang, quick, never],
       { timeoutMs: 300, concurrency: 2 },
     )
@@ -41,7 +52,16 @@ Deno.test("runScripts: a timed-out script's socket is closed under it", async ()
     return { text: "unreachable" };
   });
   const results: ScriptResult[] = [];
-  for await (const r of runScripts([{ host: { address: "127.0.0.1" }, ports: [{ port: srv.port, protocol: "tcp", state: "open" }] }], [stuck], { timeoutMs: 300 })) {
+  for await (
+    const r of runScripts(
+      [{
+        host: { address: "127.0.0.1" },
+        ports: [{ port: srv.port, protocol: "tcp", state: "open" }],
+      }],
+      [stuck],
+      { timeoutMs: 300 },
+    )
+  ) {
     results.push(r);
   }
   await srv.close();
@@ -60,9 +80,16 @@ Deno.test("runScripts: host scripts run once per host, thrown errors are reporte
   const boom = script("boom", () => Promise.reject(new Error("kaput")));
   const results: ScriptResult[] = [];
   for await (
-    const r of runScripts([{ host: { address: "127.0.0.2" }, ports: [{ port: 1, protocol: "tcp", state: "open" }] }], [hostScript, boom])
+    const r of runScripts([{
+      host: { address: "127.0.0.2" },
+      ports: [{ port: 1, protocol: "tcp", state: "open" }],
+    }], [hostScript, boom])
   ) results.push(r);
-  assert.deepEqual(results.map((r) => [r.script, r.output?.text ?? r.error, r.port]).sort(), [["boom", "kaput", 1], ["h", "127.0.0.2", undefined]]);
+  assert.deepEqual(results.map((r) => [r.script, r.output?.text ?? r.error, r.port]).sort(), [[
+    "boom",
+    "kaput",
+    1,
+  ], ["h", "127.0.0.2", undefined]]);
 });
 
 Deno.test("user script in-process fallback loads and runs, with a warning", async () => {
@@ -73,21 +100,34 @@ Deno.test("user script in-process fallback loads and runs, with a warning", asyn
   assert.equal(s.name, "user-echo");
   assert.match(warnings[0], /without a sandbox/);
   const results: ScriptResult[] = [];
-  for await (const r of runScripts([{ host: { address: "127.0.0.1" }, ports: [{ port: srv.port, protocol: "tcp", state: "open" }] }], [s])) {
+  for await (
+    const r of runScripts([{
+      host: { address: "127.0.0.1" },
+      ports: [{ port: srv.port, protocol: "tcp", state: "open" }],
+    }], [s])
+  ) {
     results.push(r);
   }
   await srv.close();
   assert.match(results[0].output!.text, /^HELLO read=allowed/);
   // resolveScripts mixes files and expressions
-  const mixed = await resolveScripts(`${path},banner`, { available: [...BUNDLED_SCRIPTS], load: (p) => loadScriptFile(p, { sandbox: false }) });
+  const mixed = await resolveScripts(`${path},banner`, {
+    available: [...BUNDLED_SCRIPTS],
+    load: (p) => loadScriptFile(p, { sandbox: false }),
+  });
   assert.deepEqual(mixed.map((x) => x.name), ["user-echo", "banner"]);
 });
 
 Deno.test("user script in a restricted Worker: only its target port, no file reads", async () => {
-  assert.equal(workerPermissionsAvailable(), Deno.env.get("PORTOLAN_WORKER_OPTIONS") === "1");
   const srv = fakeTcpServer((conn) => write(conn, "HELLO\r\n"));
   const child = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--unstable-worker-options", new URL("./testdata/run_sandboxed.ts", import.meta.url).pathname, String(srv.port)],
+    args: [
+      "run",
+      "--allow-all",
+      "--unstable-worker-options",
+      new URL("./testdata/run_sandboxed.ts", import.meta.url).pathname,
+      String(srv.port),
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -133,7 +133,10 @@ export function closeNames(word: string, available: Script[]): string[] {
     for (const c of s.categories) pool.add(c);
   }
   return [...pool]
-    .map((n) => ({ n, d: n.includes(w) || (w.length >= 3 && w.includes(n)) ? 1 : distance(w, n.toLowerCase()) }))
+    .map((n) => ({
+      n,
+      d: n.includes(w) || (w.length >= 3 && w.includes(n)) ? 1 : distance(w, n.toLowerCase()),
+    }))
     .filter((x) => x.d <= Math.max(2, Math.floor(w.length / 3)))
     .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
     .slice(0, 5)
@@ -204,9 +207,13 @@ export async function resolveScripts(
     if (info.isDirectory) {
       const files: string[] = [];
       for await (const e of Deno.readDir(item)) {
-        if (e.isFile && /\.(ts|js|mjs)$/.test(e.name) && !/_test\.ts$/.test(e.name)) files.push(e.name);
+        if (e.isFile && /\.(ts|js|mjs)$/.test(e.name) && !/_test\.ts$/.test(e.name)) {
+          files.push(e.name);
+        }
       }
-      if (files.length === 0) throw new UsageError(`--script: no .ts or .js scripts in folder ${item}`);
+      if (files.length === 0) {
+        throw new UsageError(`--script: no .ts or .js scripts in folder ${item}`);
+      }
       for (const f of files.sort()) out.push(await options.load(`${item.replace(/\/$/, "")}/${f}`));
     } else {
       out.push(await options.load(item));

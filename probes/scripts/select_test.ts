@@ -12,7 +12,11 @@ const names = (s: Script[]) => s.map((x) => x.name);
 Deno.test("selectScripts: names, categories and globs", () => {
   assert.deepEqual(names(selectScripts("http-title", all)), ["http-title"]);
   assert.deepEqual(names(selectScripts("http-*", all)), [
-    "http-headers", "http-methods", "http-robots.txt", "http-server-header", "http-title",
+    "http-headers",
+    "http-methods",
+    "http-robots.txt",
+    "http-server-header",
+    "http-title",
   ]);
   const def = selectScripts("default", all);
   assert.deepEqual(def.every((s) => s.categories.includes("default")), true);
@@ -23,14 +27,33 @@ Deno.test("selectScripts: names, categories and globs", () => {
 
 Deno.test("selectScripts: boolean expressions with precedence and parentheses", () => {
   const defOrSafe = selectScripts("default or safe", all);
-  assert.deepEqual(defOrSafe.length, all.filter((s) => s.categories.includes("default") || s.categories.includes("safe")).length);
-  assert.deepEqual(names(selectScripts("http-* and not default", all)), ["http-headers", "http-server-header"]);
+  assert.deepEqual(
+    defOrSafe.length,
+    all.filter((s) => s.categories.includes("default") || s.categories.includes("safe")).length,
+  );
+  assert.deepEqual(names(selectScripts("http-* and not default", all)), [
+    "http-headers",
+    "http-server-header",
+  ]);
   assert.deepEqual(names(selectScripts("(default or version) and http-*", all)), [
-    "http-methods", "http-robots.txt", "http-server-header", "http-title",
+    "http-methods",
+    "http-robots.txt",
+    "http-server-header",
+    "http-title",
   ]);
   // "and" binds tighter than "or"
-  assert.deepEqual(names(selectScripts("banner or version and http-*", all)), ["banner", "http-server-header"]);
-  assert.deepEqual(selectScripts("vuln and not intrusive", [...all, fake("v", ["vuln"]), fake("w", ["vuln", "intrusive"])]).map((s) => s.name), ["v"]);
+  assert.deepEqual(names(selectScripts("banner or version and http-*", all)), [
+    "banner",
+    "http-server-header",
+  ]);
+  assert.deepEqual(
+    selectScripts("vuln and not intrusive", [
+      ...all,
+      fake("v", ["vuln"]),
+      fake("w", ["vuln", "intrusive"]),
+    ]).map((s) => s.name),
+    ["v"],
+  );
 });
 
 function fake(name: string, categories: string[]): Script {
@@ -38,22 +61,29 @@ function fake(name: string, categories: string[]): Script {
 }
 
 Deno.test("selectScripts: unknown name is a UsageError naming close names", () => {
-  assert.throws(() => selectScripts("http-titel", all), (e: Error) =>
-    e instanceof UsageError && /unknown script or category 'http-titel'.*http-title/.test(e.message));
+  assert.throws(
+    () => selectScripts("http-titel", all),
+    (e: Error) =>
+      e instanceof UsageError &&
+      /unknown script or category 'http-titel'.*http-title/.test(e.message),
+  );
   assert.throws(() => selectScripts("default and (safe", all), UsageError);
   assert.throws(() => selectScripts("nosuch-*", all), UsageError);
   assert.deepEqual(closeNames("defualt", all)[0], "default");
 });
 
 Deno.test("parseScriptArgs: flat, dotted, tables and quotes", () => {
-  const a = parseScriptArgs('a=1,b.c=x,d={1,2},e={k=v, j="q, r"},f=\'it,s\'');
+  const a = parseScriptArgs("a=1,b.c=x,d={1,2},e={k=v, j=\"q, r\"},f='it,s'");
   assert.deepEqual(a.a, "1");
   assert.deepEqual(a["b.c"], "x");
   assert.deepEqual(a.b, { c: "x" });
   assert.deepEqual(a.d, ["1", "2"]);
   assert.deepEqual(a.e, { k: "v", j: "q, r" });
   assert.deepEqual(a.f, "it,s");
-  assert.deepEqual(scriptArg(parseScriptArgs("http-title.url=/x,url=/y"), "http-title", "url"), "/x");
+  assert.deepEqual(
+    scriptArg(parseScriptArgs("http-title.url=/x,url=/y"), "http-title", "url"),
+    "/x",
+  );
   assert.deepEqual(scriptArg(parseScriptArgs("url=/y"), "http-title", "url"), "/y");
   assert.throws(() => parseScriptArgs("a={1,2"), UsageError);
   assert.throws(() => parseScriptArgs('a="open'), UsageError);

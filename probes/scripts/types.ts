@@ -114,7 +114,10 @@ export interface ScriptHelpers {
   tcp(options?: ConnectOptions): Promise<ScriptSocket>;
   tls(options?: ConnectOptions): Promise<TlsConnection>;
   /** Send one datagram to the target port and return the first reply, or undefined on timeout. */
-  udp(payload: Uint8Array, options?: { port?: number; timeoutMs?: number }): Promise<Uint8Array | undefined>;
+  udp(
+    payload: Uint8Array,
+    options?: { port?: number; timeoutMs?: number },
+  ): Promise<Uint8Array | undefined>;
   http(request?: HttpRequest): Promise<HttpResponse>;
 }
 

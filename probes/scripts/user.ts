@@ -148,7 +148,9 @@ export async function runSandboxed(
   );
   if (!reply.ok) throw new Error(reply.error);
   if ("skipped" in reply) return { skipped: true };
-  if ("output" in reply) return { skipped: false, output: reply.output as ScriptOutput | undefined };
+  if ("output" in reply) {
+    return { skipped: false, output: reply.output as ScriptOutput | undefined };
+  }
   throw new Error("unexpected worker reply");
 }
 

@@ -75,7 +75,10 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
     signal: controller.signal,
   });
   // Round-trip through JSON: only plain data may cross back to the privileged side.
-  return { ok: true, output: output === undefined ? undefined : JSON.parse(JSON.stringify(output)) };
+  return {
+    ok: true,
+    output: output === undefined ? undefined : JSON.parse(JSON.stringify(output)),
+  };
 }
 
 self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
@@ -83,7 +86,10 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
   try {
     reply = await handle(e.data);
   } catch (err) {
-    reply = { ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+    reply = {
+      ok: false,
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    };
   }
   self.postMessage(reply);
 };

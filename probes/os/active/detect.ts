@@ -12,14 +12,9 @@ import {
   routeTo,
   waitReadable,
 } from "../../../native/mod.ts";
-import { decodeFrame, type DecodedPacket, internetChecksum } from "../../../packet/mod.ts";
+import { type DecodedPacket, decodeFrame, internetChecksum } from "../../../packet/mod.ts";
 import { OS_DB, type OsDbEntry } from "../../../registry/os_db.ts";
-import {
-  type FingerprintLines,
-  formatFingerprint,
-  LINE_ORDER,
-  scanLine,
-} from "./fingerprint.ts";
+import { type FingerprintLines, formatFingerprint, LINE_ORDER, scanLine } from "./fingerprint.ts";
 import { matchOs, type OsMatch, type OsMatchOptions } from "./match.ts";
 import {
   buildIeProbe,
@@ -40,11 +35,11 @@ import {
   ecnLine,
   ieLine,
   opsLine,
-  type SeqSample,
   seqLine,
+  type SeqSample,
+  tcpLine,
   type TcpObservation,
   type TcpProbeInfo,
-  tcpLine,
   type TestLine,
   u1Line,
   type UnreachObservation,
@@ -62,7 +57,10 @@ export interface OsTarget {
 /** Options of {@linkcode detectOs}. */
 export interface DetectOsOptions {
   signal?: AbortSignal;
-  /** Rounds of probing: unanswered probes are sent again up to this many times in all (`--max-os-tries`). Default 2. */
+  /**
+   * Rounds of probing: unanswered probes are sent again, up to this many rounds in all
+   * (`--max-os-tries`). Default 2.
+   */
   maxTries?: number;
   /** Report guesses below the perfect-match threshold (`--osscan-guess`). */
   guess?: boolean;
@@ -213,7 +211,6 @@ export async function collectFingerprint(
     // ECN, T2-T7, U1, IE: all at once, the unanswered ones again on later rounds.
     const tcp = new Map<TcpProbeName, TcpSent>();
     let u1: U1Sent | undefined;
-    let ie: IeSent | undefined;
     for (let round = 0; round < maxTries; round++) {
       for (const spec of OTHER_TCP_PROBES) {
         if (spec.port === "open" && open === undefined) continue;
@@ -221,10 +218,9 @@ export async function collectFingerprint(
         tcp.set(spec.name, session.sendTcp(spec, spec.port === "open" ? open! : closedTcp));
       }
       if (!u1?.reply) u1 = session.sendU1(closedUdp);
-      if (!ie || !ie.replies[0] || !ie.replies[1]) ie = session.sendIe();
+      if (!session.completeEcho()) session.sendIe();
       const done = () =>
-        [...tcp.values()].every((t) => t.reply) && !!u1?.reply && !!ie?.replies[0] &&
-        !!ie?.replies[1];
+        [...tcp.values()].every((t) => t.reply) && !!u1?.reply && !!session.completeEcho();
       await session.waitFor(done, waitMs, signal);
       if (done()) break;
     }
@@ -268,9 +264,8 @@ export async function collectFingerprint(
       const r = tcp.get(n)?.reply;
       return r ? [r.ipId] : [];
     });
-    const echoIds = ie?.replies[0] && ie.replies[1]
-      ? [ie.replies[0].ipId, ie.replies[1].ipId]
-      : [];
+    const echo = session.completeEcho();
+    const echoIds = echo ? [echo[0].ipId, echo[1].ipId] : [];
     if (open !== undefined) {
       const s = seqLine(samples, { closedIds, echoIds });
       if (Object.keys(s).length) lines.SEQ = s;
@@ -302,10 +297,10 @@ export async function collectFingerprint(
       },
       distance: dist,
     });
-    lines.IE = ieLine(
-      ie?.replies[0] && ie.replies[1] ? [ie.replies[0], ie.replies[1]] : undefined,
-      { probeCodes: [IE_PROBES[0].code, IE_PROBES[1].code], distance: dist },
-    );
+    lines.IE = ieLine(echo, {
+      probeCodes: [IE_PROBES[0].code, IE_PROBES[1].code],
+      distance: dist,
+    });
     return orderLines(lines);
   } finally {
     socket?.close();
@@ -423,6 +418,14 @@ class ProbeSession {
     return sent;
   }
 
+  /** Both echo replies of one IE pair, from whichever round got them. */
+  completeEcho(): [EchoObservation, EchoObservation] | undefined {
+    for (const e of this.#echo) {
+      if (e.replies[0] && e.replies[1]) return [e.replies[0], e.replies[1]];
+    }
+    return undefined;
+  }
+
   /** Read whatever the capture holds and file each reply under its probe. */
   drain(): void {
     for (;;) {
@@ -487,12 +490,11 @@ class ProbeSession {
     const icmp = packet.icmp!;
     if (icmp.type === 0) {
       for (const e of this.#echo) {
-        const which = icmp.id === e.echoId && icmp.seq === IE_FIRST_SEQ
-          ? 0
-          : icmp.id === e.echoId + 1 && icmp.seq === IE_FIRST_SEQ + 1
-          ? 1
-          : -1;
-        if (which < 0 || e.replies[which]) continue;
+        let which: 0 | 1;
+        if (icmp.id === e.echoId && icmp.seq === IE_FIRST_SEQ) which = 0;
+        else if (icmp.id === e.echoId + 1 && icmp.seq === IE_FIRST_SEQ + 1) which = 1;
+        else continue;
+        if (e.replies[which]) continue;
         e.replies[which] = {
           ttl: packet.ip.ttl,
           df: packet.ip.df,

@@ -87,11 +87,11 @@ export function formatFingerprint(lines: FingerprintLines): string {
 }
 
 /**
- * nmap's display form: `OS:` then at most 71 characters per line.
+ * nmap's display form: `OS:` then at most 72 characters per line.
  *
  * @example wrapFingerprint("SCAN(V=1)") // "OS:SCAN(V=1)"
  */
-export function wrapFingerprint(text: string, width = 71): string {
+export function wrapFingerprint(text: string, width = 72): string {
   const out: string[] = [];
   for (let i = 0; i < text.length; i += width) out.push("OS:" + text.slice(i, i + width));
   return out.join("\n");

@@ -141,7 +141,7 @@ export function scoreEntry(
 
 /**
  * Rank the database against a fingerprint, best first (ties: more points compared first,
- * then name).
+ * then database order, which lists measured entries before public-source ones).
  *
  * @example
  * ```ts
@@ -156,8 +156,8 @@ export function matchOs(
   options: OsMatchOptions = {},
 ): OsMatch[] {
   const min = options.minAccuracy ?? 0;
-  const ranked: (OsMatch & { possible: number })[] = [];
-  for (const entry of db) {
+  const ranked: (OsMatch & { possible: number; order: number })[] = [];
+  for (const [order, entry] of db.entries()) {
     const { scored, possible } = scoreEntry(fingerprint, entry);
     if (possible === 0) continue;
     const accuracy = Math.floor((scored / possible) * 100);
@@ -169,10 +169,9 @@ export function matchOs(
       class: entry.classes[0],
       classes: [...entry.classes],
       possible,
+      order,
     });
   }
-  ranked.sort((a, b) =>
-    b.accuracy - a.accuracy || b.possible - a.possible || a.name.localeCompare(b.name)
-  );
-  return ranked.map(({ possible: _p, ...m }) => m);
+  ranked.sort((a, b) => b.accuracy - a.accuracy || b.possible - a.possible || a.order - b.order);
+  return ranked.map(({ possible: _p, order: _o, ...m }) => m);
 }

@@ -152,7 +152,7 @@ export function buildTcpProbe(
     srcPort: probe.srcPort,
     dstPort: probe.dstPort,
     seq: probe.seq,
-    ack: probe.ack,
+    ack: probe.spec.zeroAck ? 0 : probe.ack,
     flags: probe.spec.flags,
     window: probe.spec.window,
     urgent: probe.spec.urgent ?? 0,

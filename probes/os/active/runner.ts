@@ -2,7 +2,8 @@
  * Runs active OS detection against one host and prints the result as JSON: the lab test
  * starts it inside the scanner namespace.
  *
- * Usage: deno run -A probes/os/active/runner.ts <address> <openTcp|-> <closedTcp|-> <closedUdp|-> [--guess] [--tries N]
+ * Usage: deno run -A probes/os/active/runner.ts <address> <openTcp|-> <closedTcp|-> <closedUdp|->
+ *        [--guess] [--tries N]
  */
 import { detectOs, type OsTarget } from "./detect.ts";
 

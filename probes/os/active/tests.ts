@@ -271,7 +271,10 @@ export function isnPredictability(
   return sd <= 1 ? 0 : Math.round(8 * Math.log2(sd));
 }
 
-/** Which IP ID sequence a test classifies: TI (open-port SYN-ACKs), CI (closed-port resets), II (echo replies). */
+/**
+ * Which IP ID sequence a test classifies: TI (open-port SYN-ACKs), CI (closed-port resets),
+ * II (echo replies).
+ */
 export type IpIdTest = "TI" | "CI" | "II";
 
 /** The fewest IDs each IP ID test needs. */

@@ -8,19 +8,25 @@ import type { Script } from "../types.ts";
 
 /** Escape control bytes the way a terminal can show them. */
 export function printable(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f-\xff]/g, (c) => {
-    if (c === "\r") return "\\r";
-    if (c === "\n") return "\\n";
-    if (c === "\t") return "\\t";
-    return "\\x" + c.charCodeAt(0).toString(16).padStart(2, "0");
-  });
+  let out = "";
+  for (const c of s) {
+    const code = c.charCodeAt(0);
+    if (c === "\r") out += "\\r";
+    else if (c === "\n") out += "\\n";
+    else if (c === "\t") out += "\\t";
+    else if (code < 0x20 || (code >= 0x7f && code <= 0xff)) {
+      out += "\\x" + code.toString(16).padStart(2, "0");
+    } else out += c;
+  }
+  return out;
 }
 
 /** The `banner` script. */
 export const banner: Script = {
   name: "banner",
   categories: ["discovery", "safe"],
-  description: "Connects to a TCP port and reports what the service sends first (arg banner.timeout, ms).",
+  description:
+    "Connects to a TCP port and reports what the service sends first (arg banner.timeout, ms).",
   portRule: (p) => p.protocol === "tcp" && p.state === "open",
   async action(ctx) {
     const wait = Number(scriptArg(ctx.args, "banner", "timeout") ?? 2500);

@@ -10,12 +10,31 @@ import { portOrService } from "./rules.ts";
 
 /** Capability flags of the MySQL client/server protocol, low bit first. */
 const MYSQL_CAPS = [
-  "LongPassword", "FoundRows", "LongColumnFlag", "ConnectWithDatabase", "DontAllowDatabaseTableColumn",
-  "SupportsCompression", "ODBCClient", "SupportsLoadDataLocal", "IgnoreSpaceBeforeParenthesis",
-  "Speaks41ProtocolNew", "InteractiveClient", "SwitchToSSLAfterHandshake", "IgnoreSigpipes",
-  "SupportsTransactions", "Speaks41ProtocolOld", "Support41Auth", "SupportsMultipleStatments",
-  "SupportsMultipleResults", "SupportsPSMultipleResults", "SupportsAuthPlugins", "ConnectAttrs",
-  "AuthPluginDataLenEnc", "CanHandleExpiredPasswords", "SessionTrack", "DeprecateEOF",
+  "LongPassword",
+  "FoundRows",
+  "LongColumnFlag",
+  "ConnectWithDatabase",
+  "DontAllowDatabaseTableColumn",
+  "SupportsCompression",
+  "ODBCClient",
+  "SupportsLoadDataLocal",
+  "IgnoreSpaceBeforeParenthesis",
+  "Speaks41ProtocolNew",
+  "InteractiveClient",
+  "SwitchToSSLAfterHandshake",
+  "IgnoreSigpipes",
+  "SupportsTransactions",
+  "Speaks41ProtocolOld",
+  "Support41Auth",
+  "SupportsMultipleStatments",
+  "SupportsMultipleResults",
+  "SupportsPSMultipleResults",
+  "SupportsAuthPlugins",
+  "ConnectAttrs",
+  "AuthPluginDataLenEnc",
+  "CanHandleExpiredPasswords",
+  "SessionTrack",
+  "DeprecateEOF",
 ];
 
 /** The fields of a MySQL initial handshake (protocol 10) packet payload. */
@@ -47,7 +66,9 @@ export function parseMysqlHandshake(p: Uint8Array): Record<string, unknown> {
     salt += new TextDecoder().decode(p.subarray(off, off + part2 - 1));
     off += part2;
     const end = p.indexOf(0, off);
-    if (off < p.length) out.authPlugin = new TextDecoder().decode(p.subarray(off, end < 0 ? p.length : end));
+    if (off < p.length) {
+      out.authPlugin = new TextDecoder().decode(p.subarray(off, end < 0 ? p.length : end));
+    }
   }
   out.capabilities = caps >>> 0;
   out.capabilityNames = MYSQL_CAPS.filter((_, i) => (caps & (1 << i)) !== 0);
@@ -59,7 +80,8 @@ export function parseMysqlHandshake(p: Uint8Array): Record<string, unknown> {
 export const mysqlInfo: Script = {
   name: "mysql-info",
   categories: ["default", "discovery", "safe"],
-  description: "Reads protocol, version, thread id, capabilities, status and auth plugin from MySQL's greeting.",
+  description:
+    "Reads protocol, version, thread id, capabilities, status and auth plugin from MySQL's greeting.",
   portRule: portOrService([3306], ["mysql"]),
   async action(ctx) {
     const sock = await ctx.tcp();
@@ -76,7 +98,9 @@ export const mysqlInfo: Script = {
         `Capabilities flags: ${info.capabilities}`,
         `Some Capabilities: ${(info.capabilityNames as string[]).join(", ")}`,
       ];
-      if (info.status !== undefined) lines.push(`Status: ${info.status === 2 ? "Autocommit" : info.status}`);
+      if (info.status !== undefined) {
+        lines.push(`Status: ${info.status === 2 ? "Autocommit" : info.status}`);
+      }
       lines.push(`Salt: ${info.salt}`);
       if (info.authPlugin) lines.push(`Auth Plugin Name: ${info.authPlugin}`);
       return { text: lines.join("\n"), data: info };
@@ -99,7 +123,8 @@ export function dnsQuery(id: number, name: string, type = 2): Uint8Array {
 export const dnsRecursion: Script = {
   name: "dns-recursion",
   categories: ["default", "safe"],
-  description: "Checks whether a DNS server offers recursion to us (RA flag set on a recursive query).",
+  description:
+    "Checks whether a DNS server offers recursion to us (RA flag set on a recursive query).",
   portRule: portOrService([53], ["domain", "dns"], "udp"),
   async action(ctx) {
     const id = Math.floor(Math.random() * 0xffff);
@@ -108,7 +133,9 @@ export const dnsRecursion: Script = {
     if (!reply || reply.length < 12 || ((reply[0] << 8) | reply[1]) !== id) return undefined;
     const ra = (reply[3] & 0x80) !== 0;
     const rcode = reply[3] & 0x0f;
-    if (ra && rcode === 0) return { text: "Recursion appears to be enabled", data: { recursion: true, rcode } };
+    if (ra && rcode === 0) {
+      return { text: "Recursion appears to be enabled", data: { recursion: true, rcode } };
+    }
     return undefined;
   },
 };
@@ -144,11 +171,23 @@ function berOid(oid: string): number[] {
 export function snmpGet(community: string, requestId: number, oids: string[]): Uint8Array {
   const varbinds = oids.flatMap((o) => tlv(0x30, [...berOid(o), 0x05, 0x00]));
   const pdu = tlv(0xa0, [
-    ...tlv(0x02, [(requestId >> 24) & 0x7f, (requestId >> 16) & 0xff, (requestId >> 8) & 0xff, requestId & 0xff]),
-    0x02, 0x01, 0x00, 0x02, 0x01, 0x00,
+    ...tlv(0x02, [
+      (requestId >> 24) & 0x7f,
+      (requestId >> 16) & 0xff,
+      (requestId >> 8) & 0xff,
+      requestId & 0xff,
+    ]),
+    0x02,
+    0x01,
+    0x00,
+    0x02,
+    0x01,
+    0x00,
     ...tlv(0x30, varbinds),
   ]);
-  return new Uint8Array(tlv(0x30, [0x02, 0x01, 0x00, ...tlv(0x04, [...new TextEncoder().encode(community)]), ...pdu]));
+  return new Uint8Array(
+    tlv(0x30, [0x02, 0x01, 0x00, ...tlv(0x04, [...new TextEncoder().encode(community)]), ...pdu]),
+  );
 }
 
 interface Ber {
@@ -195,7 +234,9 @@ function decodeOid(b: Uint8Array): string {
 }
 
 /** Parse an SNMP GetResponse into OID -> value (strings as text, integers and ticks as numbers). */
-export function parseSnmpResponse(b: Uint8Array): { errorStatus: number; values: Record<string, string | number> } {
+export function parseSnmpResponse(
+  b: Uint8Array,
+): { errorStatus: number; values: Record<string, string | number> } {
   const msg = children(readBer(b, 0).body);
   const pdu = msg[2];
   if (!pdu || pdu.tag !== 0xa2) throw new Error("not an SNMP GetResponse");
@@ -216,7 +257,8 @@ const SYS_UPTIME = "1.3.6.1.2.1.1.3.0";
 export const snmpSysdescr: Script = {
   name: "snmp-sysdescr",
   categories: ["default", "discovery", "safe"],
-  description: "Reads sysDescr and sysUpTime over SNMPv1 (community from arg snmpcommunity, default public).",
+  description:
+    "Reads sysDescr and sysUpTime over SNMPv1 (community from arg snmpcommunity, default public).",
   portRule: portOrService([161], ["snmp"], "udp"),
   async action(ctx) {
     const community = scriptArg(ctx.args, "snmp-sysdescr", "snmpcommunity") ?? "public";
@@ -230,7 +272,11 @@ export const snmpSysdescr: Script = {
     const ticks = r.values[SYS_UPTIME];
     if (typeof ticks === "number") {
       const s = Math.floor(ticks / 100);
-      lines.push(`  System uptime: ${Math.floor(s / 86400)} days, ${Math.floor(s / 3600) % 24}:${String(Math.floor(s / 60) % 60).padStart(2, "0")}:${String(s % 60).padStart(2, "0")} (${ticks} timeticks)`);
+      lines.push(
+        `  System uptime: ${Math.floor(s / 86400)} days, ${Math.floor(s / 3600) % 24}:${
+          String(Math.floor(s / 60) % 60).padStart(2, "0")
+        }:${String(s % 60).padStart(2, "0")} (${ticks} timeticks)`,
+      );
     }
     return { text: lines.join("\n"), data: { sysDescr: descr, sysUpTime: ticks } };
   },
@@ -246,7 +292,8 @@ export function parseNtpReply(b: Uint8Array): Record<string, unknown> {
   const refid = stratum <= 1
     ? new TextDecoder().decode(b.subarray(12, 16)).replace(/\0+$/, "")
     : Array.from(b.subarray(12, 16)).join(".");
-  const time = (off: number) => dv.getUint32(off) - NTP_EPOCH_OFFSET + dv.getUint32(off + 4) / 2 ** 32;
+  const time = (off: number) =>
+    dv.getUint32(off) - NTP_EPOCH_OFFSET + dv.getUint32(off + 4) / 2 ** 32;
   return {
     leap: b[0] >> 6,
     version: (b[0] >> 3) & 7,
@@ -266,7 +313,8 @@ export function parseNtpReply(b: Uint8Array): Record<string, unknown> {
 export const ntpInfo: Script = {
   name: "ntp-info",
   categories: ["default", "discovery", "safe"],
-  description: "Asks an NTP server for the time and reports its stratum, reference, precision and clock offset.",
+  description:
+    "Asks an NTP server for the time and reports its stratum, reference, precision and clock offset.",
   portRule: portOrService([123], ["ntp"], "udp"),
   async action(ctx) {
     const req = new Uint8Array(48);

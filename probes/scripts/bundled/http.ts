@@ -12,7 +12,10 @@ function decodeEntities(s: string): string {
     const k = e.toLowerCase();
     if (k.startsWith("#x")) return String.fromCodePoint(parseInt(k.slice(2), 16));
     if (k.startsWith("#")) return String.fromCodePoint(parseInt(k.slice(1), 10));
-    return ({ amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " } as Record<string, string>)[k];
+    return ({ amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " } as Record<
+      string,
+      string
+    >)[k];
   });
 }
 
@@ -27,7 +30,8 @@ export function htmlTitle(html: string): string | undefined {
 export const httpTitle: Script = {
   name: "http-title",
   categories: ["default", "discovery", "safe"],
-  description: "Shows the title of a web server's default page, following redirects on the same server.",
+  description:
+    "Shows the title of a web server's default page, following redirects on the same server.",
   portRule: httpRule,
   async action(ctx) {
     const path = scriptArg(ctx.args, "http-title", "url") ?? "/";
@@ -35,12 +39,19 @@ export const httpTitle: Script = {
     const title = htmlTitle(res.body);
     const lines: string[] = [];
     if (title !== undefined && title !== "") lines.push(title.slice(0, 200));
-    else lines.push(`Site doesn't have a title${res.headers["content-type"] ? ` (${res.headers["content-type"]})` : ""}.`);
+    else {lines.push(
+        `Site doesn't have a title${
+          res.headers["content-type"] ? ` (${res.headers["content-type"]})` : ""
+        }.`,
+      );}
     if (res.path !== path) lines.push(`Requested resource was ${res.path}`);
     else if (res.status >= 300 && res.status < 400 && res.headers["location"]) {
       lines.push(`Did not follow redirect to ${res.headers["location"]}`);
     }
-    return { text: lines.join("\n"), data: { title, status: res.status, path: res.path, redirect: res.headers["location"] } };
+    return {
+      text: lines.join("\n"),
+      data: { title, status: res.status, path: res.path, redirect: res.headers["location"] },
+    };
   },
 };
 
@@ -53,12 +64,28 @@ export const httpHeaders: Script = {
   async action(ctx) {
     const path = scriptArg(ctx.args, "http-headers", "path") ?? "/";
     const res = await ctx.http({ path, method: "HEAD" }).catch(() => ctx.http({ path }));
-    const lines = [`HTTP/1.1 ${res.status} ${res.statusText}`.trimEnd(), ...res.rawHeaders.map(([k, v]) => `${k}: ${v}`)];
+    const lines = [
+      `HTTP/1.1 ${res.status} ${res.statusText}`.trimEnd(),
+      ...res.rawHeaders.map(([k, v]) => `${k}: ${v}`),
+    ];
     return { text: lines.join("\n"), data: { status: res.status, headers: res.rawHeaders } };
   },
 };
 
-const RISKY = ["PUT", "DELETE", "CONNECT", "TRACE", "PATCH", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK"];
+const RISKY = [
+  "PUT",
+  "DELETE",
+  "CONNECT",
+  "TRACE",
+  "PATCH",
+  "PROPFIND",
+  "PROPPATCH",
+  "MKCOL",
+  "COPY",
+  "MOVE",
+  "LOCK",
+  "UNLOCK",
+];
 
 /** The `http-methods` script. */
 export const httpMethods: Script = {
@@ -95,9 +122,13 @@ export const httpRobots: Script = {
     }
     if (disallowed.length === 0) return undefined;
     const shown = disallowed.slice(0, 15);
-    const lines = [`${disallowed.length} disallowed ${disallowed.length === 1 ? "entry" : "entries"}`];
+    const lines = [
+      `${disallowed.length} disallowed ${disallowed.length === 1 ? "entry" : "entries"}`,
+    ];
     for (let i = 0; i < shown.length; i += 5) lines.push(shown.slice(i, i + 5).join(" "));
-    if (disallowed.length > shown.length) lines.push(`... and ${disallowed.length - shown.length} more`);
+    if (disallowed.length > shown.length) {
+      lines.push(`... and ${disallowed.length - shown.length} more`);
+    }
     return { text: lines.join("\n"), data: { disallowed } };
   },
 };

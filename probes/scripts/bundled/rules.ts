@@ -15,7 +15,9 @@ export function portOrService(
   return (p) => {
     if (p.protocol !== protocol) return false;
     const name = p.service?.name?.replace(/^ssl\//, "");
-    if (name !== undefined && name !== "unknown" && name !== "tcpwrapped") return names.includes(name);
+    if (name !== undefined && name !== "unknown" && name !== "tcpwrapped") {
+      return names.includes(name);
+    }
     return ports.includes(p.port);
   };
 }
@@ -31,7 +33,10 @@ export function sslRule(p: ScriptPort): boolean {
   if (p.protocol !== "tcp") return false;
   if (p.service?.tunnel === "ssl") return true;
   const name = p.service?.name;
-  if (name && ["https", "imaps", "pop3s", "smtps", "ldaps", "ftps", "ircs", "submissions"].includes(name)) {
+  if (
+    name &&
+    ["https", "imaps", "pop3s", "smtps", "ldaps", "ftps", "ircs", "submissions"].includes(name)
+  ) {
     return true;
   }
   return [443, 465, 636, 853, 990, 993, 995, 8443].includes(p.port) &&

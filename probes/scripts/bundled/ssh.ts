@@ -151,7 +151,8 @@ async function openSession(ctx: ScriptContext): Promise<Session> {
 export const ssh2EnumAlgos: Script = {
   name: "ssh2-enum-algos",
   categories: ["discovery", "safe"],
-  description: "Lists the key exchange, host key, cipher, MAC and compression algorithms an SSH server offers.",
+  description:
+    "Lists the key exchange, host key, cipher, MAC and compression algorithms an SSH server offers.",
   portRule: sshRule,
   async action(ctx) {
     const s = await openSession(ctx);
@@ -204,8 +205,9 @@ export function describeHostKey(blob: Uint8Array): HostKey {
     r.string();
     bits = mpintBits(r.string());
   } else if (type === "ssh-ed25519") bits = 256;
-  else if (type.startsWith("ecdsa-sha2-nistp")) bits = Number(type.slice("ecdsa-sha2-nistp".length));
-  else if (type === "ssh-dss") bits = mpintBits(r.string());
+  else if (type.startsWith("ecdsa-sha2-nistp")) {
+    bits = Number(type.slice("ecdsa-sha2-nistp".length));
+  } else if (type === "ssh-dss") bits = mpintBits(r.string());
   const sha = createHash("sha256").update(blob).digest("base64").replace(/=+$/, "");
   const md5 = createHash("md5").update(blob).digest("hex").match(/../g)!.join(":");
   return { type, bits, sha256: `SHA256:${sha}`, md5, key: Buffer.from(blob).toString("base64") };
@@ -218,7 +220,11 @@ function ephemeral(kex: string): Uint8Array {
     const jwk = publicKey.export({ format: "jwk" }) as { x: string };
     return new Uint8Array(Buffer.from(jwk.x, "base64url"));
   }
-  const curve = { "ecdh-sha2-nistp256": "prime256v1", "ecdh-sha2-nistp384": "secp384r1", "ecdh-sha2-nistp521": "secp521r1" }[kex];
+  const curve = {
+    "ecdh-sha2-nistp256": "prime256v1",
+    "ecdh-sha2-nistp384": "secp384r1",
+    "ecdh-sha2-nistp521": "secp521r1",
+  }[kex];
   if (!curve) throw new Error(`unsupported kex ${kex}`);
   const ecdh = createECDH(curve);
   return new Uint8Array(ecdh.generateKeys());
@@ -256,14 +262,30 @@ async function fetchHostKey(ctx: ScriptContext, hostKeyAlg: string): Promise<Hos
     await s.socket.send(sshPacket(buildKexInit({
       kex_algorithms: [kex],
       server_host_key_algorithms: [hostKeyAlg],
-      encryption_algorithms_client_to_server: [algo(server.encryption_algorithms_client_to_server, ["aes128-ctr", "chacha20-poly1305@openssh.com"])],
-      encryption_algorithms_server_to_client: [algo(server.encryption_algorithms_server_to_client, ["aes128-ctr", "chacha20-poly1305@openssh.com"])],
-      mac_algorithms_client_to_server: [algo(server.mac_algorithms_client_to_server, ["hmac-sha2-256"])],
-      mac_algorithms_server_to_client: [algo(server.mac_algorithms_server_to_client, ["hmac-sha2-256"])],
+      encryption_algorithms_client_to_server: [
+        algo(server.encryption_algorithms_client_to_server, [
+          "aes128-ctr",
+          "chacha20-poly1305@openssh.com",
+        ]),
+      ],
+      encryption_algorithms_server_to_client: [
+        algo(server.encryption_algorithms_server_to_client, [
+          "aes128-ctr",
+          "chacha20-poly1305@openssh.com",
+        ]),
+      ],
+      mac_algorithms_client_to_server: [
+        algo(server.mac_algorithms_client_to_server, ["hmac-sha2-256"]),
+      ],
+      mac_algorithms_server_to_client: [
+        algo(server.mac_algorithms_server_to_client, ["hmac-sha2-256"]),
+      ],
       compression_algorithms_client_to_server: ["none"],
       compression_algorithms_server_to_client: ["none"],
     })));
-    await s.socket.send(sshPacket(cat(new Uint8Array([MSG_KEX_ECDH_INIT]), sshString(ephemeral(kex)))));
+    await s.socket.send(
+      sshPacket(cat(new Uint8Array([MSG_KEX_ECDH_INIT]), sshString(ephemeral(kex)))),
+    );
     for (let i = 0; i < 8; i++) {
       const p = await s.readPacket();
       if (p[0] === MSG_KEX_ECDH_REPLY) return describeHostKey(new Reader(p.subarray(1)).string());
@@ -279,7 +301,8 @@ async function fetchHostKey(ctx: ScriptContext, hostKeyAlg: string): Promise<Hos
 export const sshHostkey: Script = {
   name: "ssh-hostkey",
   categories: ["default", "discovery", "safe"],
-  description: "Shows an SSH server's host keys (type, bits, SHA-256 and MD5 fingerprints) via a key exchange per key type.",
+  description:
+    "Shows an SSH server's host keys (type, bits, SHA-256 and MD5 fingerprints) via a key exchange per key type.",
   portRule: sshRule,
   async action(ctx) {
     const s = await openSession(ctx);
@@ -301,7 +324,9 @@ export const sshHostkey: Script = {
       }
     }
     const lines = keys.map((k) => `${k.bits} ${k.sha256} (${k.type})\n  MD5 ${k.md5}`);
-    if (keys.length === 0) lines.push(`host key algorithms offered: ${offered.join(", ")}`, ...errors);
+    if (keys.length === 0) {
+      lines.push(`host key algorithms offered: ${offered.join(", ")}`, ...errors);
+    }
     return { text: lines.join("\n"), data: { offered, keys, errors } };
   },
 };

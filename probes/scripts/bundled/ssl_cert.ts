@@ -12,7 +12,9 @@ import { sslRule } from "./rules.ts";
 export function describeCertificate(der: Uint8Array): Record<string, unknown> {
   const cert = new X509Certificate(Buffer.from(der));
   const key = cert.publicKey;
-  const details = key.asymmetricKeyDetails as { modulusLength?: number; namedCurve?: string } | undefined;
+  const details = key.asymmetricKeyDetails as
+    | { modulusLength?: number; namedCurve?: string }
+    | undefined;
   const sha256 = cert.fingerprint256.replace(/:/g, "").toLowerCase();
   const sha1 = cert.fingerprint.replace(/:/g, "").toLowerCase();
   return {
@@ -35,7 +37,8 @@ export function describeCertificate(der: Uint8Array): Record<string, unknown> {
 export const sslCert: Script = {
   name: "ssl-cert",
   categories: ["default", "discovery", "safe"],
-  description: "Retrieves the TLS server certificate: subject, issuer, alternative names, validity, SHA-256.",
+  description:
+    "Retrieves the TLS server certificate: subject, issuer, alternative names, validity, SHA-256.",
   portRule: sslRule,
   async action(ctx) {
     const conn = await ctx.tls();
@@ -46,7 +49,11 @@ export const sslCert: Script = {
     const sans = d.subjectAltName as string[];
     if (sans.length) lines.push(`Subject Alternative Name: ${sans.join(", ")}`);
     lines.push(`Issuer: ${d.issuer}${d.selfSigned ? " (self-signed)" : ""}`);
-    lines.push(`Public Key type: ${d.publicKeyType}${d.publicKeyBits ? `, bits: ${d.publicKeyBits}` : ""}${d.curve ? `, curve: ${d.curve}` : ""}`);
+    lines.push(
+      `Public Key type: ${d.publicKeyType}${d.publicKeyBits ? `, bits: ${d.publicKeyBits}` : ""}${
+        d.curve ? `, curve: ${d.curve}` : ""
+      }`,
+    );
     lines.push(`Not valid before: ${d.notBefore}`);
     lines.push(`Not valid after:  ${d.notAfter}`);
     if (Date.parse(d.notAfter as string) < Date.now()) lines.push("Expired");

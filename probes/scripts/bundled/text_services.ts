@@ -22,7 +22,10 @@ export async function readReply(sock: ScriptSocket): Promise<{ code: number; lin
   }
 }
 
-async function command(sock: ScriptSocket, line: string): Promise<{ code: number; lines: string[] }> {
+async function command(
+  sock: ScriptSocket,
+  line: string,
+): Promise<{ code: number; lines: string[] }> {
   await sock.send(`${line}\r\n`);
   return readReply(sock);
 }
@@ -42,7 +45,12 @@ export const ftpAnon: Script = {
       if (hello.code !== 220) return undefined;
       let r = await command(sock, "USER anonymous");
       if (r.code === 331) r = await command(sock, "PASS IEUser@");
-      if (r.code !== 230) return { text: `Anonymous FTP login refused (FTP code ${r.code})`, data: { allowed: false, code: r.code } };
+      if (r.code !== 230) {
+        return {
+          text: `Anonymous FTP login refused (FTP code ${r.code})`,
+          data: { allowed: false, code: r.code },
+        };
+      }
       const lines = [`Anonymous FTP login allowed (FTP code ${r.code})`];
       const listing: string[] = [];
       const pasv = await command(sock, "PASV");
@@ -113,7 +121,8 @@ export const ftpSyst: Script = {
 export const smtpCommands: Script = {
   name: "smtp-commands",
   categories: ["default", "discovery", "safe"],
-  description: "Lists the ESMTP extensions (EHLO) and HELP text of a mail server (arg smtp.domain).",
+  description:
+    "Lists the ESMTP extensions (EHLO) and HELP text of a mail server (arg smtp.domain).",
   portRule: portOrService([25, 465, 587], ["smtp", "smtps", "submission"]),
   async action(ctx) {
     const sock = ctx.port?.service?.tunnel === "ssl" || ctx.port?.port === 465
@@ -127,12 +136,16 @@ export const smtpCommands: Script = {
       const extensions = ehlo.code === 250 ? ehlo.lines.slice(1).map((l) => l.slice(4).trim()) : [];
       const greeting = ehlo.code === 250 ? ehlo.lines[0].slice(4).trim() : "";
       const help = await command(sock, "HELP").catch(() => undefined);
-      const helpText = help && (help.code === 214 || help.code === 211) ? help.lines.map((l) => l.slice(4).trim()).filter(Boolean) : [];
+      const helpText = help && (help.code === 214 || help.code === 211)
+        ? help.lines.map((l) => l.slice(4).trim()).filter(Boolean)
+        : [];
       await sock.send("QUIT\r\n").catch(() => undefined);
       const lines: string[] = [];
       if (ehlo.code === 250) lines.push([greeting, ...extensions].join(", "));
       if (helpText.length) lines.push(...helpText);
-      return lines.length ? { text: lines.join("\n"), data: { greeting, extensions, help: helpText } } : undefined;
+      return lines.length
+        ? { text: lines.join("\n"), data: { greeting, extensions, help: helpText } }
+        : undefined;
     } finally {
       sock.close();
     }
@@ -176,13 +189,22 @@ export const redisInfo: Script = {
       const first = await sock.receiveText({ line: true });
       if (first.startsWith("-")) {
         const err = first.slice(1);
-        return { text: /NOAUTH|auth/i.test(err) ? `Authentication required (${err})` : `Error: ${err}`, data: { error: err } };
+        return {
+          text: /NOAUTH|auth/i.test(err) ? `Authentication required (${err})` : `Error: ${err}`,
+          data: { error: err },
+        };
       }
       if (!first.startsWith("$")) return undefined;
       const body = await sock.receiveText({ bytes: Number(first.slice(1)) });
       const info = parseRedisInfo(body);
       const lines = REDIS_SHOWN.filter(([k]) => info[k] !== undefined).map(([k, label]) =>
-        `${label}: ${k === "uptime_in_seconds" ? `${info[k]} seconds` : k === "arch_bits" ? `${info[k]} bits` : info[k]}`
+        `${label}: ${
+          k === "uptime_in_seconds"
+            ? `${info[k]} seconds`
+            : k === "arch_bits"
+            ? `${info[k]} bits`
+            : info[k]
+        }`
       );
       return { text: lines.join("\n"), data: info };
     } finally {
@@ -223,8 +245,16 @@ export const memcachedInfo: Script = {
         ["version", "Version"],
       ];
       const fmt = (k: string, v: string) =>
-        k === "uptime" ? `${v} seconds` : k === "time" ? new Date(Number(v) * 1000).toISOString() : k === "pointer_size" ? `${v} bit` : v;
-      const lines = shown.filter(([k]) => stats[k] !== undefined).map(([k, label]) => `${label}: ${fmt(k, stats[k])}`);
+        k === "uptime"
+          ? `${v} seconds`
+          : k === "time"
+          ? new Date(Number(v) * 1000).toISOString()
+          : k === "pointer_size"
+          ? `${v} bit`
+          : v;
+      const lines = shown.filter(([k]) => stats[k] !== undefined).map(([k, label]) =>
+        `${label}: ${fmt(k, stats[k])}`
+      );
       return { text: lines.join("\n"), data: stats };
     } finally {
       sock.close();

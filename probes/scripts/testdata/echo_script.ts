@@ -6,7 +6,9 @@ export const script = {
   description: "test script",
   portRule: (p: { port: number }) => p.port > 0,
   async action(ctx: {
-    tcp: (o?: { port?: number }) => Promise<{ receiveText: (o: unknown) => Promise<string>; close: () => void }>;
+    tcp: (
+      o?: { port?: number },
+    ) => Promise<{ receiveText: (o: unknown) => Promise<string>; close: () => void }>;
     port?: { port: number };
   }) {
     const s = await ctx.tcp();
