@@ -9,7 +9,8 @@ import { RuntimeError, UsageError } from "./cli/errors.ts";
 import type { Options } from "./cli/options.ts";
 import { buildPlan, scanFlag } from "./engine/plan.ts";
 import type { PlanHooks } from "./engine/plan.ts";
-import { runPlan } from "./engine/scan.ts";
+import { planScripts, runPlan } from "./engine/scan.ts";
+import { scriptHelpText } from "./probes/scripts/mod.ts";
 import type { ProgressEvent, ScanEvent } from "./engine/events.ts";
 import { ProgressTracker } from "./output/status.ts";
 import { formatPassiveHint } from "./probes/os/passive.ts";
@@ -69,6 +70,14 @@ export async function runCommand(
     }
     if (options.version) {
       io.stdout(versionText());
+      return 0;
+    }
+    if (options.scriptHelp !== undefined) {
+      io.stdout(
+        scriptHelpText(
+          await planScripts(options.scriptHelp, (m) => io.stderr(`portolan: warning: ${m}\n`)),
+        ),
+      );
       return 0;
     }
     if (options.osPassiveFile !== undefined) {

@@ -47,18 +47,8 @@ export const NOT_SUPPORTED_YET: Readonly<Record<string, string>> = {
   "--port-ratio": "port selection by ratio",
   // Service, OS and script detection
   "--version-trace": "version detection",
-  "-O": "OS detection",
-  "--osscan-guess": "OS detection",
-  "--osscan-limit": "OS detection",
-  "--max-os-tries": "OS detection",
-  "-A": "aggressive scan",
-  "-sC": "default scripts",
-  "--script": "scripting",
-  "--script-args": "scripting",
-  "--script-args-file": "scripting",
   "--script-trace": "scripting",
   "--script-updatedb": "scripting",
-  "--script-help": "scripting",
   // Timing and performance
   "--min-parallelism": "parallelism control",
   "--max-parallelism": "parallelism control",
@@ -240,6 +230,38 @@ const LONG_OPTIONS: Readonly<Record<string, LongOption>> = {
   },
   "json-lines": { value: true, apply: setValue("eventsOutput") },
   "os-passive": { value: true, apply: setValue("osPassiveFile") },
+  "osscan-guess": { value: false, apply: set("osscanGuess", true) },
+  "fuzzy": { value: false, apply: set("osscanGuess", true) },
+  "osscan-limit": { value: false, apply: set("osscanLimit", true) },
+  "max-os-tries": {
+    value: true,
+    apply: (state, value) => {
+      const tries = nonNegativeInteger(value, "--max-os-tries");
+      if (tries < 1 || tries > 50) {
+        throw new UsageError(`--max-os-tries must be 1-50, got '${value}'`);
+      }
+      state.options.maxOsTries = tries;
+    },
+  },
+  "script": { value: true, apply: (state, value) => addScripts(state, value) },
+  "script-args": {
+    value: true,
+    apply: (state, value) => {
+      state.options.scriptArgs = state.options.scriptArgs === undefined
+        ? value
+        : `${state.options.scriptArgs},${value}`;
+    },
+  },
+  "script-args-file": { value: true, apply: setValue("scriptArgsFile") },
+  "script-help": { value: true, apply: setValue("scriptHelp") },
+  "script-timeout": {
+    value: true,
+    apply: (state, value) => {
+      const ms = parseDuration(value, { option: "--script-timeout" });
+      if (ms <= 0) throw new UsageError(`--script-timeout must be positive, got '${value}'`);
+      state.options.scriptTimeout = ms;
+    },
+  },
   "stats-every": {
     value: true,
     apply: (state, value) => {
@@ -291,6 +313,8 @@ const SHORT_OPTIONS: Readonly<Record<string, ShortOption>> = {
   r: { value: "none", apply: set("sequentialPorts", true) },
   h: { value: "none", apply: set("help", true) },
   V: { value: "none", apply: set("version", true) },
+  O: { value: "none", apply: set("osDetection", true) },
+  A: { value: "none", apply: set("aggressive", true) },
   p: {
     value: "required",
     apply: (state, value) => {
@@ -466,6 +490,15 @@ function takeValue(cursor: Cursor, display: string): string {
   return value;
 }
 
+/** `--script` and `-sC` add up: `-sC --script vuln` runs "default,vuln". */
+function addScripts(state: ParseState, expression: string): void {
+  if (expression.trim() === "") {
+    throw new UsageError("--script needs a script, category or expression");
+  }
+  const current = state.options.scripts;
+  state.options.scripts = current === undefined ? expression : `${current},${expression}`;
+}
+
 function scanTypes(state: ParseState, value: string): void {
   for (const letter of value) {
     if (letter === "L") {
@@ -474,6 +507,10 @@ function scanTypes(state: ParseState, value: string): void {
     }
     if (letter === "V") {
       state.options.serviceDetection = true;
+      continue;
+    }
+    if (letter === "C") {
+      addScripts(state, "default");
       continue;
     }
     const type = SCAN_LETTERS[letter];

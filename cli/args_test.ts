@@ -252,7 +252,6 @@ Deno.test("unknown options suggest the closest known name", () => {
   assert.equal(usageError(["--top", "5"]), "unknown option '--top' (did you mean --top-ports?)");
   assert.equal(usageError(["--frobnicate"]), "unknown option '--frobnicate'");
   assert.equal(usageError(["-x"]), "unknown option '-x'");
-  // A typo of a not-yet-supported option still points at the right name.
   assert.equal(usageError(["--scrpt"]), "unknown option '--scrpt' (did you mean --script?)");
 });
 
@@ -261,11 +260,6 @@ Deno.test("every not-supported-yet option is refused with its name and purpose",
     assert.equal(usageError([option, "x"]), `'${option}' (${what}) is not supported yet`);
   }
   const required = [
-    "-O",
-    "-A",
-    "-sC",
-    "--script",
-    "--script-args",
     "-oS",
     "--traceroute",
     "-sn",
@@ -293,7 +287,6 @@ Deno.test("every not-supported-yet option is refused with its name and purpose",
     "--spoof-mac",
     "--ttl",
     "--badsum",
-    "--osscan-guess",
     "--resume",
     "--min-parallelism",
     "--max-parallelism",
@@ -309,15 +302,12 @@ Deno.test("every not-supported-yet option is refused with its name and purpose",
 
 Deno.test("not-supported-yet options are caught in every spelling", () => {
   const cases: [string[], string][] = [
-    [["-sSC"], "-sC"],
+    [["-sSO"], "-sO"],
     [["-PS22,80"], "-PS"],
     [["-PE"], "-PE"],
     [["-oSscan.txt"], "-oS"],
     [["-eeth0"], "-e"],
     [["-g53"], "-g"],
-    [["-O2"], "-O"],
-    [["--script=default"], "--script"],
-    [["-script", "default"], "--script"],
     [["-ttl", "5"], "--ttl"],
     [["-sI", "127.0.0.2"], "-sI"],
     [["-iR", "5"], "-iR"],
@@ -355,4 +345,28 @@ Deno.test("--stats-every takes a duration", () => {
   assert.equal(parseArgs(["--stats-every", "10s"]).statsEvery, 10_000);
   assert.equal(parseArgs(["--stats-every=500ms"]).statsEvery, 500);
   assert.match(usageError(["--stats-every", "0"]), /positive/);
+});
+
+Deno.test("scripts: -sC, --script (adding up), --script-args, --script-timeout, --script-help", () => {
+  assert.equal(parseArgs(["-sC"]).scripts, "default");
+  assert.equal(parseArgs(["-sC", "--script", "vuln"]).scripts, "default,vuln");
+  assert.equal(parseArgs(["--script=default or safe"]).scripts, "default or safe");
+  const o = parseArgs(["--script", "http-title", "--script-args", "a=1", "--script-args=b=2"]);
+  assert.equal(o.scriptArgs, "a=1,b=2");
+  assert.equal(parseArgs(["--script-timeout", "5s"]).scriptTimeout, 5000);
+  assert.equal(parseArgs(["--script-help", "vuln"]).scriptHelp, "vuln");
+  assert.match(usageError(["--script", " "]), /needs a script/);
+});
+
+Deno.test("OS detection and -A", () => {
+  const o = parseArgs(["-O", "--osscan-guess", "--osscan-limit", "--max-os-tries", "3"]);
+  assert.deepEqual([o.osDetection, o.osscanGuess, o.osscanLimit, o.maxOsTries], [
+    true,
+    true,
+    true,
+    3,
+  ]);
+  assert.equal(parseArgs(["-A"]).aggressive, true);
+  assert.equal(parseArgs(["-AT4"]).aggressive, true);
+  assert.match(usageError(["--max-os-tries", "0"]), /1-50/);
 });

@@ -40,7 +40,19 @@ SERVICE/VERSION DETECTION:
   --version-intensity <level>: Set from 0 (light) to 9 (try all probes)
   --version-light: Limit to most likely probes (intensity 2)
   --version-all: Try every single probe (intensity 9)
+SCRIPT SCAN:
+  -sC: equivalent to --script=default
+  --script=<scripts>: a comma-separated list of script names, categories, globs,
+           boolean expressions ("default or safe"), or your own .ts files and folders
+  --script-args=<n1=v1,[n2=v2,...]>: provide arguments to scripts
+  --script-args-file=filename: provide script args in a file
+  --script-help=<scripts>: Show help about scripts.
+  --script-timeout <time>: Give up on a script after this long (default 30s)
 OS DETECTION:
+  -O: Enable OS detection (needs raw sockets)
+  --osscan-limit: Limit OS detection to promising targets
+  --osscan-guess: Guess OS more aggressively
+  --max-os-tries <tries>: Rounds of OS probes against a target (default 2)
   Privileged SYN scans print a passive OS hint from the replies they already received.
   --os-passive <file.pcap>: Passive OS hints for every host seen in a capture; no scan
 TIMING AND PERFORMANCE:
@@ -68,6 +80,7 @@ OUTPUT:
   --stats-every <time>: Print a status line this often (also: press Enter during a scan;
     v/V raise/lower verbosity, d/D debugging)
 MISC:
+  -A: Enable OS detection, version detection, script scanning, and traceroute
   -V/--version: Print version number
   -h/--help: Print this help summary page.
 EXAMPLES:

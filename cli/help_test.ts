@@ -35,6 +35,12 @@ const SAMPLE_VALUES: Record<string, string> = {
   "--version-intensity": "5",
   "--stats-every": "10s",
   "--os-passive": "capture.pcap",
+  "--script": "default",
+  "--script-args": "a=1",
+  "--script-args-file": "args.txt",
+  "--script-help": "http-title",
+  "--script-timeout": "10s",
+  "--max-os-tries": "2",
   "--json-lines": "events.ndjson",
 };
 

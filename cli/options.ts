@@ -49,6 +49,26 @@ export interface Options {
   serviceDetection: boolean;
   /** `--version-intensity 0-9` (`--version-light` 2, `--version-all` 9); 7 when not given. */
   versionIntensity?: number;
+  /** `--script EXPR` / `-sC` ("default"): the scripts to run. */
+  scripts?: string;
+  /** `--script-args` (and `--script-args-file`, joined with commas). */
+  scriptArgs?: string;
+  /** `--script-args-file FILE`. */
+  scriptArgsFile?: string;
+  /** `--script-timeout`. */
+  scriptTimeout?: number;
+  /** `--script-help EXPR`: describe the selected scripts and stop. */
+  scriptHelp?: string;
+  /** `-O`: active OS detection. */
+  osDetection: boolean;
+  /** `--osscan-guess`: guess more aggressively. */
+  osscanGuess: boolean;
+  /** `--osscan-limit`: only hosts with an open and a closed TCP port. */
+  osscanLimit: boolean;
+  /** `--max-os-tries N`. */
+  maxOsTries?: number;
+  /** `-A`: -O -sV -sC --traceroute. */
+  aggressive: boolean;
   /** `--os-passive FILE.pcap`: passive OS hints for the hosts seen in a capture; no scan. */
   osPassiveFile?: string;
   /** `-Pn`: treat every host as up. */
@@ -111,6 +131,10 @@ export function defaultOptions(): Options {
     sequentialPorts: false,
     scanTypes: [],
     serviceDetection: false,
+    osDetection: false,
+    osscanGuess: false,
+    osscanLimit: false,
+    aggressive: false,
     skipDiscovery: false,
     timing: 3,
     openOnly: false,

@@ -167,6 +167,32 @@ export interface OsEvent {
   };
 }
 
+/** A script's result on a host (host scripts) or one of its ports (port scripts). */
+export interface ScriptEvent {
+  type: "script";
+  address: string;
+  /** Absent for host scripts. */
+  port?: number;
+  protocol?: Protocol;
+  /** The script's name ("http-title"). */
+  id: string;
+  /** Human-readable lines. */
+  output?: string;
+  /** The same facts, structured. */
+  data?: Record<string, unknown>;
+  /** A vulnerability check's verdict, with its evidence. */
+  vulnerable?: {
+    state: "VULNERABLE" | "NOT VULNERABLE" | "LIKELY VULNERABLE";
+    id?: string;
+    title: string;
+    evidence: string;
+    risk?: "low" | "medium" | "high" | "critical";
+  };
+  /** Why the script produced nothing (timed out, failed). */
+  error?: string;
+  elapsedMs: number;
+}
+
 /** A host's port scan finished (all its probes answered or given up). */
 export interface HostDoneEvent {
   type: "host-done";
@@ -212,6 +238,7 @@ export type ScanEvent =
   | HostDoneEvent
   | ServiceEvent
   | OsEvent
+  | ScriptEvent
   | ProgressEvent
   | WarningEvent
   | EndEvent;

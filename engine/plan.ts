@@ -9,6 +9,8 @@ import type { PortSet, ScanPlan } from "./plan_types.ts";
 import { parseTargets, readTargetFile } from "./targets.ts";
 import { parsePortSpec, subtractPorts } from "./ports.ts";
 import { timingPlan } from "./timing.ts";
+import { planScripts } from "./scan.ts";
+import { parseScriptArgs } from "../probes/scripts/mod.ts";
 
 import { rawAvailability } from "../native/privileges.ts";
 import type { RawAvailability } from "../native/privileges.ts";
@@ -53,7 +55,8 @@ const SUPPORTED_TYPES: ReadonlySet<ScanType> = new Set([
  * @example
  * const plan = await buildPlan({ ...defaultOptions(), targets: ["127.0.0.1"], ports: "22,80" });
  */
-export async function buildPlan(options: Options, hooks: PlanHooks = {}): Promise<ScanPlan> {
+export async function buildPlan(input: Options, hooks: PlanHooks = {}): Promise<ScanPlan> {
+  let options = input;
   const specs = [...options.targets];
   if (options.inputFile !== undefined) specs.push(...await readTargetFile(options.inputFile));
   if (specs.length === 0) {
@@ -70,7 +73,34 @@ export async function buildPlan(options: Options, hooks: PlanHooks = {}): Promis
     resolve: hooks.resolve,
   });
 
+  if (options.aggressive) {
+    // -A = -O -sV -sC --traceroute, as in nmap.
+    options = {
+      ...options,
+      osDetection: true,
+      serviceDetection: true,
+      scripts: options.scripts === undefined ? "default" : `default,${options.scripts}`,
+    };
+  }
   const { scanType, fallbackReason } = chooseScanType(options, hooks);
+  const notes: string[] = fallbackReason ? [fallbackReason] : [];
+  let osDetection: ScanPlan["osDetection"];
+  if (options.osDetection) {
+    const raw = RAW_TYPES.has(scanType)
+      ? { ok: true as const }
+      : (hooks.rawAvailability ?? rawAvailability)();
+    if (raw.ok) {
+      osDetection = {
+        guess: options.osscanGuess,
+        limit: options.osscanLimit,
+        maxTries: options.maxOsTries ?? 2,
+      };
+    } else if (input.osDetection) {
+      throw new UsageError(`-O needs raw packets: ${raw.reason}`);
+    } else {
+      notes.push("OS detection needs raw packets; -A goes on without it");
+    }
+  }
   const protocols: ("tcp" | "udp")[] = scanType === "udp" ? ["udp"] : ["tcp"];
   const ports = options.listScan ? { tcp: [], udp: [] } : choosePorts(options, protocols);
   const total = ports.tcp.length + ports.udp.length;
@@ -81,7 +111,7 @@ export async function buildPlan(options: Options, hooks: PlanHooks = {}): Promis
     targets,
     ports,
     scanType,
-    fallbackReason,
+    fallbackReason: notes.length > 0 ? notes.join("; ") : undefined,
     skipDiscovery: options.skipDiscovery,
     timing: timingPlan(options),
     seed: options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0],
@@ -90,7 +120,32 @@ export async function buildPlan(options: Options, hooks: PlanHooks = {}): Promis
     serviceDetection: options.serviceDetection
       ? { intensity: options.versionIntensity ?? 7 }
       : undefined,
+    osDetection,
+    scripts: await planScriptsOption(options),
   };
+}
+
+/** Check the script selection and arguments now, so a typo fails before the scan. */
+async function planScriptsOption(options: Options): Promise<ScanPlan["scripts"]> {
+  if (options.scripts === undefined) return undefined;
+  let args = options.scriptArgs ?? "";
+  if (options.scriptArgsFile !== undefined) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(options.scriptArgsFile);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split(":")[0] : String(error);
+      throw new UsageError(`cannot read --script-args-file '${options.scriptArgsFile}': ${reason}`);
+    }
+    const fromFile = text.split(/\r?\n/).map((l) => l.trim()).filter((l) =>
+      l && !l.startsWith("#")
+    );
+    args = [args, ...fromFile].filter((a) => a !== "").join(",");
+  }
+  parseScriptArgs(args);
+  const scripts = await planScripts(options.scripts);
+  if (scripts.length === 0) throw new UsageError(`--script '${options.scripts}' selects no script`);
+  return { expression: options.scripts, args, timeoutMs: options.scriptTimeout ?? 30_000 };
 }
 
 function chooseScanType(

@@ -65,4 +65,15 @@ export interface ScanPlan {
   resolve: ResolveMode;
   /** `-sV`: version detection after the port scan, at this intensity (0-9). */
   serviceDetection?: { intensity: number };
+  /** `-O`: active OS detection after version detection. */
+  osDetection?: { guess: boolean; limit: boolean; maxTries: number };
+  /** `--script`/`-sC`: scripts to run after OS detection. */
+  scripts?: {
+    /** The selection as typed ("default or safe", "http-*", "./mine.ts"). */
+    expression: string;
+    /** `--script-args`, as typed. */
+    args: string;
+    /** `--script-timeout`, per script run. */
+    timeoutMs: number;
+  };
 }

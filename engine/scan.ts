@@ -4,11 +4,21 @@
  */
 import type { EndEvent, PortEvent, ReplyFingerprint, ScanEvent } from "./events.ts";
 import { passiveOsHint } from "../probes/os/passive.ts";
+import { detectOs } from "../probes/os/active/mod.ts";
+import type { OsTarget } from "../probes/os/active/mod.ts";
 import type { ScanPlan } from "./plan_types.ts";
 import { connectScan } from "./connect.ts";
 import { rawScan } from "./raw/mod.ts";
 import { detectServices } from "../probes/service/mod.ts";
 import type { ServiceTarget } from "../probes/service/mod.ts";
+import {
+  BUNDLED_SCRIPTS,
+  loadScriptFile,
+  parseScriptArgs,
+  resolveScripts,
+  runScripts,
+} from "../probes/scripts/mod.ts";
+import type { Script, ScriptPort, ScriptTarget } from "../probes/scripts/mod.ts";
 
 /** Options for running a plan. */
 export interface RunOptions {
@@ -32,6 +42,20 @@ function portScan(plan: ScanPlan, options: RunOptions): AsyncIterable<ScanEvent>
   }
 }
 
+/**
+ * The scripts a plan selects: bundled ones by name, category or expression, and the user's own
+ * files (run in a restricted Worker where Deno allows it; `warn` says when it does not).
+ */
+export function planScripts(
+  expression: string,
+  warn: (message: string) => void = () => {},
+): Promise<Script[]> {
+  return resolveScripts(expression, {
+    available: [...BUNDLED_SCRIPTS],
+    load: (path) => loadScriptFile(path, { warn }),
+  });
+}
+
 /** Ports version detection should look at: open TCP ports, open or possibly open UDP ports. */
 function wantsVersion(event: PortEvent): boolean {
   return event.state === "open" || (event.protocol === "udp" && event.state === "open|filtered");
@@ -43,7 +67,10 @@ function wantsVersion(event: PortEvent): boolean {
  */
 export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncIterable<ScanEvent> {
   const versionTargets: ServiceTarget[] = [];
+  // What the script phase needs per host: every port result, then version detection's names.
+  const scriptTargets = new Map<string, Map<string, ScriptPort>>();
   const fingerprints = new Map<string, ReplyFingerprint[]>();
+  const osPorts = new Map<string, OsTarget>();
   let end: EndEvent | undefined;
   for await (const event of portScan(plan, options)) {
     if (event.type === "end") {
@@ -58,6 +85,29 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
     }
     if (plan.serviceDetection && event.type === "port" && wantsVersion(event)) {
       versionTargets.push({ address: event.address, port: event.port, protocol: event.protocol });
+    }
+    if (plan.scripts && event.type === "port") {
+      const ports = scriptTargets.get(event.address) ?? new Map<string, ScriptPort>();
+      ports.set(`${event.protocol}/${event.port}`, {
+        port: event.port,
+        protocol: event.protocol,
+        state: event.state,
+      });
+      scriptTargets.set(event.address, ports);
+    }
+    if (plan.osDetection && event.type === "host" && event.status === "up") {
+      if (!osPorts.has(event.address)) osPorts.set(event.address, { address: event.address });
+    }
+    if (plan.osDetection && event.type === "port") {
+      // OS detection wants one open and one closed TCP port, and a closed UDP port if known.
+      const t = osPorts.get(event.address) ?? { address: event.address };
+      if (event.protocol === "tcp" && event.state === "open") t.openTcpPort ??= event.port;
+      if (event.protocol === "tcp" && event.state === "closed") t.closedTcpPort ??= event.port;
+      if (event.protocol === "udp" && event.state === "closed") t.closedUdpPort ??= event.port;
+      osPorts.set(event.address, t);
+    }
+    if (plan.scripts && event.type === "host" && event.status === "up") {
+      if (!scriptTargets.has(event.address)) scriptTargets.set(event.address, new Map());
     }
     yield event;
   }
@@ -77,6 +127,79 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
       })
     ) {
       yield { type: "service", ...result };
+      const port = scriptTargets.get(result.address)?.get(`${result.protocol}/${result.port}`);
+      if (port) {
+        port.service = { name: result.name, product: result.product, version: result.version };
+        if (result.tunnel) port.service.tunnel = result.tunnel;
+      }
+    }
+    partial ||= options.signal?.aborted ?? false;
+  }
+  if (plan.osDetection && !options.signal?.aborted) {
+    for (const target of osPorts.values()) {
+      if (options.signal?.aborted) break;
+      const complete = target.openTcpPort !== undefined && target.closedTcpPort !== undefined;
+      if (plan.osDetection.limit && !complete) continue;
+      try {
+        const result = await detectOs(target, {
+          signal: options.signal,
+          maxTries: plan.osDetection.maxTries,
+          guess: true,
+          guessThreshold: plan.osDetection.guess ? 50 : 85,
+        });
+        yield {
+          type: "os",
+          address: target.address,
+          active: {
+            fingerprint: result.fingerprint,
+            matches: result.matches.map((m) => ({
+              name: m.name,
+              accuracy: m.accuracy,
+              cpe: m.cpe,
+              osClass: m.class,
+            })),
+            exact: result.perfect,
+            note: result.note,
+          },
+        };
+      } catch (error) {
+        if (options.signal?.aborted) break;
+        yield {
+          type: "warning",
+          message: `OS detection of ${target.address} failed: ${(error as Error).message}`,
+        };
+      }
+    }
+    partial ||= options.signal?.aborted ?? false;
+  }
+  if (plan.scripts && !options.signal?.aborted) {
+    const warnings: string[] = [];
+    const scripts = await planScripts(plan.scripts.expression, (m) => warnings.push(m));
+    for (const message of warnings) yield { type: "warning", message };
+    const targets: ScriptTarget[] = [...scriptTargets].map(([address, ports]) => ({
+      host: { address },
+      ports: [...ports.values()],
+    }));
+    for await (
+      const r of runScripts(targets, scripts, {
+        args: parseScriptArgs(plan.scripts.args),
+        timeoutMs: plan.scripts.timeoutMs,
+        signal: options.signal,
+      })
+    ) {
+      if (r.output === undefined && r.error === undefined) continue;
+      yield {
+        type: "script",
+        address: r.address,
+        port: r.port,
+        protocol: r.protocol,
+        id: r.script,
+        output: r.output?.text,
+        data: r.output?.data,
+        vulnerable: r.output?.vulnerable,
+        error: r.error,
+        elapsedMs: r.elapsedMs,
+      };
     }
     partial ||= options.signal?.aborted ?? false;
   }

@@ -360,6 +360,10 @@ Deno.test({
       const inside = (cmd: string[], stdin?: string) =>
         run(["ip", "netns", "exec", ns, ...cmd], stdin);
       assert((await inside(["ip", "link", "set", "lo", "up"])).ok);
+      // Linux rate-limits ICMP errors per peer; every error here goes to the same peer.
+      for (const knob of ["net.ipv4.icmp_ratelimit=0", "net.ipv6.icmp.ratelimit=0"]) {
+        await inside(["sysctl", "-qw", knob]);
+      }
       // Only the namespace's own loopback is involved: its rules answer its own SYNs.
       const rules = `table inet ptl {
   chain input {

@@ -37,6 +37,8 @@ interface AuditFinding {
 /** What the writer reads from an optional OS guess, whatever its exact shape turns out to be. */
 interface OsLine {
   text: string;
+  /** Where the line came from ("active", "passive, 2 hops", "service banners"). */
+  source: string;
   confidence?: number;
 }
 
@@ -79,12 +81,15 @@ const RISK_ORDER = ["critical", "high", "medium", "low", "info"] as const;
 const MAX_CELLS = 1024;
 const MAP_COLUMNS = 64;
 const CELL = 12;
+/** Cell side for maps of at most one row: a handful of ports deserves bigger squares. */
+const BIG_CELL = 18;
 const GAP = 2;
 const LABEL_WIDTH = 40;
 
-/** C0 controls (bar tab, newline, CR), DEL and lone surrogates: not text a page should carry. */
-// deno-lint-ignore no-control-regex
-const UNSAFE_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** C0 controls (but tab, newline, CR), DEL and lone surrogates: not text a page should carry. */
+const UNSAFE_CHARS =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * Escapes text for HTML element content and quoted attribute values. Control characters and
@@ -193,24 +198,32 @@ function riskRank(risk: string): number {
   return level === "unknown" ? RISK_ORDER.length : RISK_ORDER.indexOf(level);
 }
 
-/** OS guesses from an optional `host.os` (one object or a list) and from what services said. */
+/**
+ * OS lines for the host's facts: active detection's best guesses, the passive hint, then what
+ * services said. Read defensively: a report parsed back from JSON may lack any field.
+ */
 function osLines(host: HostReport): OsLine[] {
-  const raw = (host as HostReport & { os?: unknown }).os;
-  const list = Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw];
   const out: OsLine[] = [];
-  for (const item of list) {
-    if (typeof item === "string") {
-      if (item !== "") out.push({ text: item });
-      continue;
+  const active = host.os?.active;
+  const matches = Array.isArray(active?.matches) ? active.matches : [];
+  for (const match of matches.slice(0, 3)) {
+    const name = textOf(match?.name);
+    if (name === undefined) continue;
+    const line: OsLine = { text: name, source: active?.exact ? "exact match" : "active" };
+    if (typeof match.accuracy === "number") line.confidence = match.accuracy;
+    out.push(line);
+  }
+  const note = textOf(active?.note);
+  if (note !== undefined) out.push({ text: note, source: "note" });
+  const passive = host.os?.passive;
+  const family = textOf(passive?.family);
+  if (passive !== undefined && family !== undefined) {
+    const version = textOf(passive.versionRange);
+    const line: OsLine = { text: version ? `${family} ${version}` : family, source: "passive" };
+    if (typeof passive.confidence === "number") line.confidence = passive.confidence;
+    if (typeof passive.distance === "number") {
+      line.source += `, ${plural(passive.distance, "hop", "hops")}`;
     }
-    if (typeof item !== "object" || item === null) continue;
-    const r = item as Record<string, unknown>;
-    const name = textOf(r.name) ?? [textOf(r.family), textOf(r.versionRange)]
-      .filter((w) => w !== undefined).join(" ");
-    if (name === "") continue;
-    const line: OsLine = { text: name };
-    const confidence = r.accuracy ?? r.confidence;
-    if (typeof confidence === "number" && Number.isFinite(confidence)) line.confidence = confidence;
     out.push(line);
   }
   const hints = new Set<string>();
@@ -218,7 +231,23 @@ function osLines(host: HostReport): OsLine[] {
     const hint = p.serviceInfo?.osHint;
     if (hint !== undefined && hint !== "") hints.add(hint);
   }
-  for (const hint of hints) out.push({ text: `${hint} (from service banners)` });
+  for (const hint of hints) out.push({ text: hint, source: "service banners" });
+  return out;
+}
+
+/** The evidence behind the OS lines, folded: passive reasons and the active fingerprint. */
+function osDetails(host: HostReport): string[] {
+  const reasons = Array.isArray(host.os?.passive?.reasons)
+    ? host.os.passive.reasons.filter((r) => typeof r === "string")
+    : [];
+  const fingerprint = textOf(host.os?.active?.fingerprint);
+  if (reasons.length === 0 && fingerprint === undefined) return [];
+  const out = [`<details class="banner os-details"><summary>OS evidence</summary>`];
+  if (reasons.length > 0) {
+    out.push(`<ul class="reasons">${reasons.map((r) => `<li>${h(r)}</li>`).join("")}</ul>`);
+  }
+  if (fingerprint !== undefined) out.push(`<pre>${h(fingerprint)}</pre>`);
+  out.push(`</details>`);
   return out;
 }
 
@@ -282,6 +311,9 @@ function isPlain(cell: Cell): boolean {
   return cell.counts.size === 1 && cell.top !== "open";
 }
 
+/** Below this many cells every port keeps its own square; merging only pays on big maps. */
+const MERGE_ABOVE = 256;
+
 /**
  * The port map as inline SVG: one cell per port, or per run of consecutive scanned ports when
  * there are more than {@link MAX_CELLS}. Plain neighbours in a row share one rectangle, which
@@ -296,7 +328,8 @@ function portMapSvg(
   const cells = buildCells(ports, results);
   const columns = Math.min(MAP_COLUMNS, cells.length);
   const rows = Math.ceil(cells.length / columns);
-  const pitch = CELL + GAP;
+  const cell = cells.length <= MAP_COLUMNS ? BIG_CELL : CELL;
+  const pitch = cell + GAP;
   const width = LABEL_WIDTH + columns * pitch - GAP;
   const height = rows * pitch - GAP;
   const out = [
@@ -307,14 +340,14 @@ function portMapSvg(
     const y = row * pitch;
     const rowCells = cells.slice(row * columns, (row + 1) * columns);
     out.push(
-      `<text class="axis" x="${LABEL_WIDTH - 6}" y="${y + CELL - 2}" text-anchor="end">${
+      `<text class="axis" x="${LABEL_WIDTH - 6}" y="${y + cell - 3}" text-anchor="end">${
         rowCells[0].first
       }</text>`,
     );
     let i = 0;
     while (i < rowCells.length) {
       let j = i;
-      if (isPlain(rowCells[i])) {
+      if (cells.length > MERGE_ABOVE && isPlain(rowCells[i])) {
         while (
           j + 1 < rowCells.length && isPlain(rowCells[j + 1]) &&
           rowCells[j + 1].top === rowCells[i].top
@@ -334,7 +367,9 @@ function portMapSvg(
       out.push(
         `<rect class="${
           STATE_CLASS[rowCells[i].top]
-        }" x="${x}" y="${y}" width="${w}" height="${CELL}" rx="2"><title>${h(title)}</title></rect>`,
+        }" x="${x}" y="${y}" width="${w}" height="${cell}" rx="2"><title>${
+          h(title)
+        }</title></rect>`,
       );
       i = j + 1;
     }
@@ -345,9 +380,9 @@ function portMapSvg(
 
 function legend(counts: Map<MapState, number>): string {
   const items = STATE_PRIORITY.filter((s) => counts.has(s)).map((s) =>
-    `<li><span class="swatch ${STATE_CLASS[s]}" aria-hidden="true"></span>${
-      h(STATE_LABEL[s])
-    } <b>${grouped(counts.get(s) ?? 0)}</b></li>`
+    `<li><span class="swatch ${STATE_CLASS[s]}" aria-hidden="true"></span>${h(STATE_LABEL[s])} <b>${
+      grouped(counts.get(s) ?? 0)
+    }</b></li>`
   );
   return `<ul class="legend">${items.join("")}</ul>`;
 }
@@ -410,7 +445,9 @@ function serviceCell(port: PortResult): string {
 }
 
 function reasonCell(port: PortResult): string {
-  const ttl = port.reasonTtl === undefined ? "" : ` <span class="muted">ttl ${port.reasonTtl}</span>`;
+  const ttl = port.reasonTtl === undefined
+    ? ""
+    : ` <span class="muted">ttl ${port.reasonTtl}</span>`;
   return `${h(port.reason)}${ttl}`;
 }
 
@@ -424,7 +461,11 @@ function describeIgnored(
     const why = reasons.length === 1
       ? reasons[0][0]
       : reasons.map(([r, list]) => `${grouped(list.length)} ${r}`).join(", ");
-    parts.push(`${plural(g.ports.length, `${g.state} ${g.protocol} port`, `${g.state} ${g.protocol} ports`)} (${why})`);
+    parts.push(
+      `${
+        plural(g.ports.length, `${g.state} ${g.protocol} port`, `${g.state} ${g.protocol} ports`)
+      } (${why})`,
+    );
   }
   // Closed ports are never worth a row; they are counted here instead.
   for (const protocol of ["tcp", "udp"] as const) {
@@ -436,7 +477,9 @@ function describeIgnored(
     const why = entries.length === 1
       ? entries[0][0]
       : entries.map(([r, n]) => `${grouped(n)} ${r}`).join(", ");
-    parts.push(`${plural(list.length, `closed ${protocol} port`, `closed ${protocol} ports`)} (${why})`);
+    parts.push(
+      `${plural(list.length, `closed ${protocol} port`, `closed ${protocol} ports`)} (${why})`,
+    );
   }
   return parts;
 }
@@ -450,18 +493,24 @@ function portsTable(host: HostReport, index: number): string[] {
   if (rows.length === 0) {
     out.push(`<p class="empty">No open ports found.</p>`);
   } else {
+    // Without version detection the column would only be empty space.
+    const withVersion = rows.some((p) => versionText(p) !== "");
+    const heads = ["Port", "State", "Service", ...(withVersion ? ["Version"] : []), "Reason"];
     out.push(
       `<div class="scroll"><table>`,
       `<caption class="sr-only">Open and notable ports on ${h(host.address)}</caption>`,
-      `<thead><tr><th scope="col">Port</th><th scope="col">State</th><th scope="col">Service</th><th scope="col">Version</th><th scope="col">Reason</th></tr></thead>`,
+      `<thead><tr>${heads.map((t) => `<th scope="col">${t}</th>`).join("")}</tr></thead>`,
       `<tbody>`,
     );
     for (const p of rows) {
-      out.push(
-        `<tr class="${p.state === "open" ? "is-open" : ""}"><td class="mono">${p.port}/${p.protocol}</td><td>${
-          stateBadge(p.state)
-        }</td><td>${serviceCell(p)}</td><td>${h(versionText(p))}</td><td>${reasonCell(p)}</td></tr>`,
-      );
+      const cells = [
+        `<td class="mono">${p.port}/${p.protocol}</td>`,
+        `<td>${stateBadge(p.state)}</td>`,
+        `<td>${serviceCell(p)}</td>`,
+        ...(withVersion ? [`<td>${h(versionText(p))}</td>`] : []),
+        `<td>${reasonCell(p)}</td>`,
+      ];
+      out.push(`<tr${p.state === "open" ? ` class="is-open"` : ""}>${cells.join("")}</tr>`);
     }
     out.push(`</tbody>`, `</table></div>`);
   }
@@ -507,7 +556,10 @@ function tlsBlock(tls: TlsInfo, scanTime: number): string[] {
     rows.push(dlRow("Names", tls.sans.map((s) => `<span class="chip">${h(s)}</span>`).join(" ")));
   }
   rows.push(
-    dlRow("Valid", `${h(tls.notBefore)} → ${h(tls.notAfter)}${badges.length ? " " : ""}${badges.join(" ")}`),
+    dlRow(
+      "Valid",
+      `${h(tls.notBefore)} → ${h(tls.notAfter)}${badges.length ? " " : ""}${badges.join(" ")}`,
+    ),
     dlRow("SHA-256", `<code class="wrap">${h(tls.sha256)}</code>`),
   );
   return [`<dl class="kv tls">`, ...rows, `</dl>`];
@@ -562,7 +614,12 @@ function servicesSection(host: HostReport, index: number, scanTime: number): str
 }
 
 function riskBadge(risk: string): string {
-  return `<span class="risk risk-${riskLevel(risk)}">${h(risk)}</span>`;
+  const level = riskLevel(risk);
+  // A bare score reads better with its band beside it ("critical 9.8").
+  const text = level !== "unknown" && risk.trim().toLowerCase() !== level
+    ? `${level} ${risk}`
+    : risk;
+  return `<span class="risk risk-${level}">${h(text)}</span>`;
 }
 
 function riskSection(host: HostReport, index: number): string[] {
@@ -581,9 +638,11 @@ function riskSection(host: HostReport, index: number): string[] {
   for (const { port, finding } of findings) {
     const title = finding.title ? ` <b>${h(finding.title)}</b>` : "";
     out.push(
-      `<li>${riskBadge(finding.risk)} <span class="mono">${port.port}/${port.protocol}</span> ${
-        h(port.service ?? "")
-      }${title}${finding.recommendation ? `<p>${h(finding.recommendation)}</p>` : ""}</li>`,
+      `<li class="finding-${riskLevel(finding.risk)}">${
+        riskBadge(finding.risk)
+      } <span class="mono">${port.port}/${port.protocol}</span> ${h(port.service ?? "")}${title}${
+        finding.recommendation ? `<p>${h(finding.recommendation)}</p>` : ""
+      }</li>`,
     );
   }
   out.push(`</ul>`, `</section>`);
@@ -601,8 +660,12 @@ function hostCard(
 ): string[] {
   const { report, options } = context;
   const open = openCount(host);
-  const search = [host.address, host.hostname ?? "", ...host.ports.filter((p) => p.state === "open")
-    .flatMap((p) => [`${p.port}/${p.protocol}`, p.service ?? "", versionText(p)])]
+  const search = [
+    host.address,
+    host.hostname ?? "",
+    ...host.ports.filter((p) => p.state === "open")
+      .flatMap((p) => [`${p.port}/${p.protocol}`, p.service ?? "", versionText(p)]),
+  ]
     .join(" ").toLowerCase();
   const name = hasHostname(host)
     ? `<span class="hostname">${h(host.hostname!)}</span> <span class="addr mono">${
@@ -610,7 +673,9 @@ function hostCard(
     }</span>`
     : `<span class="addr mono">${h(host.address)}</span>`;
   const out = [
-    `<article class="host" id="host-${index}" data-open="${open}" data-search="${h(search)}" aria-labelledby="h${index}">`,
+    `<article class="host" id="host-${index}" data-open="${open}" data-search="${
+      h(search)
+    }" aria-labelledby="h${index}">`,
     `<header class="host-head">`,
     `<h2 id="h${index}">${name}</h2>`,
     `<span class="status up">up</span>`,
@@ -626,14 +691,13 @@ function hostCard(
   if (os.length > 0) {
     facts.push(dlRow(
       "OS",
-      os.map((o) =>
-        `${h(o.text)}${
-          o.confidence === undefined ? "" : ` <span class="muted">${h(String(o.confidence))}%</span>`
-        }`
-      ).join("<br>"),
+      os.map((o) => {
+        const confidence = o.confidence === undefined ? "" : `${o.confidence}%, `;
+        return `${h(o.text)} <span class="muted">(${h(confidence + o.source)})</span>`;
+      }).join("<br>"),
     ));
   }
-  out.push(`<dl class="facts">`, ...facts, `</dl>`);
+  out.push(`<dl class="facts">`, ...facts, `</dl>`, ...osDetails(host));
   if (host.timedOut) {
     out.push(
       `<p class="notice warn" role="note">Host timed out: its port results are incomplete.</p>`,
@@ -652,6 +716,37 @@ function hostCard(
   out.push(...servicesSection(host, index, report.startedAt));
   out.push(...riskSection(host, index));
   out.push(`</article>`);
+  return out;
+}
+
+/** How many open ports the overview names before it says "+N more". */
+const OVERVIEW_PORTS = 12;
+
+/** The index of live hosts, one row each, linking to the cards below. */
+function overview(up: HostReport[]): string[] {
+  const out = [
+    `<nav class="overview" aria-labelledby="overview-h">`,
+    `<h2 id="overview-h" class="sr-only">Hosts</h2>`,
+    `<div class="scroll"><table>`,
+    `<thead><tr><th scope="col">Host</th><th scope="col">Open</th><th scope="col">Open ports</th></tr></thead>`,
+    `<tbody>`,
+  ];
+  up.forEach((host, i) => {
+    const open = host.ports.filter((p) => p.state === "open");
+    const listed = open.slice(0, OVERVIEW_PORTS).map((p) =>
+      `<span class="chip">${p.port}/${p.protocol}${p.service ? ` ${h(p.service)}` : ""}</span>`
+    );
+    if (open.length > OVERVIEW_PORTS) {
+      listed.push(`<span class="muted">+${grouped(open.length - OVERVIEW_PORTS)} more</span>`);
+    }
+    const name = hasHostname(host) ? ` <span class="muted">${h(host.hostname!)}</span>` : "";
+    out.push(
+      `<tr data-host="host-${i + 1}"><td><a class="mono" href="#host-${i + 1}">${
+        h(host.address)
+      }</a>${name}</td><td>${grouped(open.length)}</td><td>${listed.join(" ")}</td></tr>`,
+    );
+  });
+  out.push(`</tbody>`, `</table></div>`, `</nav>`);
   return out;
 }
 
@@ -684,7 +779,7 @@ function portsScanned(report: ScanReport, options: HtmlOptions): string {
     let text = `${grouped(count)} ${protocol.toUpperCase()}`;
     if (list !== undefined) {
       const ranges = compressPorts(list);
-      if (ranges.length <= 40) text += ` <span class="muted">${h(ranges)}</span>`;
+      if (ranges.length <= 40) text += `<br><span class="muted">${h(ranges)}</span>`;
     }
     parts.push(text);
   }
@@ -711,10 +806,10 @@ function riskSummary(report: ScanReport): string {
 
 const CSS = `
 :root{color-scheme:light dark;--bg:#f4f6f9;--card:#fff;--fg:#1a1f26;--muted:#5d6776;--line:#dfe3e9;--accent:#0a66c2;--head:#0d2a4a;--headfg:#f3f7fc;
---open:#1a9c52;--openfilt:#7cc242;--unfilt:#3b82f6;--filt:#e2a21b;--closedfilt:#a18ad8;--closed:#c6ccd5;--none:#eceff3;
+--open:#1a9c52;--openfilt:#4fb8ad;--unfilt:#3b82f6;--filt:#e2a21b;--closedfilt:#a18ad8;--closed:#c6ccd5;--none:#eceff3;
 --crit:#a3161b;--high:#d9381e;--med:#d88a00;--low:#2f6fd6;--info:#6b7685;--warnbg:#fff6df;--warnfg:#6b4a00}
 @media (prefers-color-scheme:dark){:root{--bg:#0e1217;--card:#161b22;--fg:#e4e8ee;--muted:#98a3b3;--line:#2a313b;--accent:#58a6ff;--head:#0b1f36;--headfg:#e9f1fb;
---open:#2fbf6b;--openfilt:#8fd14f;--unfilt:#5b9bff;--filt:#e8b13a;--closedfilt:#b39ce8;--closed:#3a424e;--none:#1e242c;--warnbg:#3a2f12;--warnfg:#f5d48a}}
+--open:#2fbf6b;--openfilt:#3fa59a;--unfilt:#5b9bff;--filt:#e8b13a;--closedfilt:#b39ce8;--closed:#3a424e;--none:#1e242c;--warnbg:#3a2f12;--warnfg:#f5d48a}}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 .mono,code,pre{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace}
@@ -726,7 +821,7 @@ code,pre{font-size:.9em}
 .top h1{margin:2px 0 10px;font-size:26px;font-weight:650}
 .cmd{margin:0 0 16px;padding:8px 12px;border-radius:6px;background:rgba(255,255,255,.08);overflow-wrap:anywhere}
 .cmd code{color:inherit}
-.stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;margin:0}
+.stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:10px;margin:0}
 .stats>div{background:rgba(255,255,255,.07);border-radius:8px;padding:8px 12px}
 .stats dt{font-size:12px;text-transform:uppercase;letter-spacing:.06em;opacity:.75}
 .stats dd{margin:2px 0 0;font-size:18px;font-weight:600}
@@ -735,7 +830,7 @@ main{max-width:1228px;margin:0 auto;padding:20px 24px 40px}
 .notice{border-radius:8px;padding:8px 12px;margin:0 0 12px;background:var(--warnbg);color:var(--warnfg)}
 .notice ul{margin:0;padding-left:20px}
 .controls{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin:0 0 16px}
-.controls input[type=search]{font:inherit;padding:6px 10px;border:1px solid var(--line);border-radius:6px;background:var(--card);color:var(--fg);min-width:260px}
+.controls input[type=search]{font:inherit;padding:6px 10px;border:1px solid var(--line);border-radius:6px;background:var(--card);color:var(--fg);min-width:340px}
 .host{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:16px 20px;margin:0 0 18px;box-shadow:0 1px 3px rgba(0,0,0,.06)}
 .host-head{display:flex;flex-wrap:wrap;align-items:center;gap:10px}
 .host-head h2{margin:0;font-size:20px;font-weight:650;overflow-wrap:anywhere}
@@ -787,14 +882,20 @@ tr.is-open td:first-child{box-shadow:inset 3px 0 0 var(--open)}
 .wrap{overflow-wrap:anywhere;word-break:break-all}
 .banner summary{cursor:pointer;color:var(--accent);font-size:14px}
 .banner pre{background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:8px 10px;white-space:pre-wrap;overflow-wrap:anywhere;margin:6px 0 0;max-height:16em;overflow:auto}
+.reasons{margin:4px 0 0;padding-left:20px;font-size:14px}
 .findings{list-style:none;margin:0;padding:0}
 .findings li{border-left:3px solid var(--line);padding:4px 10px;margin:0 0 8px}
 .findings p{margin:2px 0 0;font-size:14px}
 .risk{color:#fff;background:var(--info);text-transform:uppercase;font-size:11px;letter-spacing:.04em}
+.finding-critical{border-left-color:var(--crit)!important}.finding-high{border-left-color:var(--high)!important}
+.finding-medium{border-left-color:var(--med)!important}.finding-low{border-left-color:var(--low)!important}
 .risk-critical{background:var(--crit)}.risk-high{background:var(--high)}.risk-medium{background:var(--med)}.risk-low{background:var(--low)}
 .down{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:12px 20px;margin:0 0 18px}
 .down summary{cursor:pointer}.down summary h2{display:inline;font-size:17px;margin:0}
 .down-list{columns:18em;margin:8px 0 0;padding-left:18px;font-size:14px}
+.overview{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:8px 20px;margin:0 0 18px}
+.overview a{color:var(--accent);text-decoration:none}.overview a:hover{text-decoration:underline}
+.overview td:nth-child(2){font-weight:600}
 .empty-report{text-align:center;color:var(--muted);padding:40px 0}
 footer{max-width:1228px;margin:0 auto;padding:0 24px 32px;font-size:13px;color:var(--muted)}
 @media print{
@@ -833,6 +934,8 @@ const SCRIPT = `
         var ok = terms.every(function (t) { return text.indexOf(t) >= 0; }) &&
           (!only.checked || host.getAttribute("data-open") !== "0");
         host.hidden = !ok;
+        var row = doc.querySelector('tr[data-host="' + host.id + '"]');
+        if (row) row.hidden = !ok;
         if (ok) shown++;
       });
       count.textContent = shown + " of " + hosts.length + " hosts shown";
@@ -890,15 +993,17 @@ export function formatHtml(report: ScanReport, options: HtmlOptions = {}): strin
     dlRow(
       "Started",
       `<time datetime="${new Date(report.startedAt).toISOString()}">${
-        isoUtc(report.startedAt)
-      }</time>`,
+        isoUtc(report.startedAt).slice(0, 10)
+      } <span class="muted">${isoUtc(report.startedAt).slice(11)}</span></time>`,
     ),
     dlRow("Duration", h(formatDuration(report.elapsedMs))),
-    dlRow("Hosts up", `${grouped(report.hostsUp)} <span class="muted">of ${grouped(report.hostsTotal)}</span>`),
+    dlRow(
+      "Hosts up",
+      `${grouped(report.hostsUp)} <span class="muted">of ${grouped(report.hostsTotal)}</span>`,
+    ),
     dlRow("Hosts down", grouped(report.hostsDown)),
     dlRow("Ports per host", portsScanned(report, options)),
     dlRow("Open ports", grouped(totalOpen)),
-    dlRow("Scan type", h(report.scanType)),
   ];
   const summary = riskSummary(report);
   if (summary !== "") stats.push(summary);
@@ -918,7 +1023,7 @@ export function formatHtml(report: ScanReport, options: HtmlOptions = {}): strin
     "</head>",
     "<body>",
     `<header class="top">`,
-    `<div class="brand">Portolan ${h(report.version)}</div>`,
+    `<div class="brand">Portolan ${h(report.version)} · ${h(report.scanType)} scan</div>`,
     `<h1>Scan report</h1>`,
     `<p class="cmd"><code>${h(command)}</code></p>`,
     `<dl class="stats">`,
@@ -951,16 +1056,17 @@ export function formatHtml(report: ScanReport, options: HtmlOptions = {}): strin
   if (report.hosts.length === 0) {
     lines.push(`<p class="empty-report">No hosts were found.</p>`);
   }
+  if (up.length > 1) lines.push(...overview(up));
   up.forEach((host, i) => lines.push(...hostCard(host, i + 1, context)));
   lines.push(...downHosts(down));
   lines.push(
     `</main>`,
     `<footer>`,
-    `<p>Portolan ${h(report.version)} · ${plural(report.hostsTotal, "IP address", "IP addresses")} (${
-      plural(report.hostsUp, "host", "hosts")
-    } up) scanned in ${(report.elapsedMs / 1000).toFixed(2)} seconds · finished ${
-      isoUtc(report.endedAt)
-    } · generated ${isoUtc(generated.getTime())}</p>`,
+    `<p>Portolan ${h(report.version)} · ${
+      plural(report.hostsTotal, "IP address", "IP addresses")
+    } (${plural(report.hostsUp, "host", "hosts")} up) scanned in ${
+      (report.elapsedMs / 1000).toFixed(2)
+    } seconds · finished ${isoUtc(report.endedAt)} · generated ${isoUtc(generated.getTime())}</p>`,
     `</footer>`,
     `<script>${SCRIPT}</script>`,
     "</body>",

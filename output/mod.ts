@@ -26,6 +26,7 @@ export {
   type XmlOptions,
 } from "./xml.ts";
 export { formatGrepable, type GrepableOptions } from "./grepable.ts";
+export { escapeHtml, formatHtml, type HtmlOptions } from "./html.ts";
 export {
   formatNdjson,
   NDJSON_SCHEMA_ID,

@@ -5,7 +5,7 @@
  * @module
  */
 import type { PortState, Protocol } from "../engine/events.ts";
-import type { HostReport, PortResult, ScanReport } from "./report.ts";
+import type { HostReport, PortResult, ScanReport, ScriptRecord } from "./report.ts";
 
 /** Options for {@link formatNormal}. */
 export interface NormalOptions {
@@ -167,13 +167,35 @@ function formatHost(
       if (options.versionScan) row.push(versionText(p));
       rows.push(row);
     }
-    lines.push(...formatTable(rows));
+    const table = formatTable(rows);
+    lines.push(table[0]);
+    shown.forEach((p, i) => {
+      lines.push(table[i + 1]);
+      for (const script of p.scripts ?? []) lines.push(...scriptLines(script));
+    });
     const info = serviceInfoLine(shown);
     if (info !== "") lines.push(info);
   }
   lines.push(...osLines(host, options.verbosity));
+  if (host.hostScripts?.length) {
+    lines.push("", "Host script results:");
+    for (const script of host.hostScripts) lines.push(...scriptLines(script));
+  }
   lines.push("");
   return lines;
+}
+
+/** nmap's script block: "|_id: one line", or "| id: " then "|   lines" ending with "|_  last". */
+function scriptLines(script: ScriptRecord): string[] {
+  const text = script.output ?? (script.error ? `ERROR: ${script.error}` : "");
+  const body = text.replace(/\r/g, "").split("\n").filter((line, i, all) =>
+    line !== "" || (i > 0 && i < all.length - 1)
+  );
+  if (body.length <= 1) return [`|_${script.id}: ${body[0] ?? ""}`.trimEnd()];
+  return [
+    `| ${script.id}: `.trimEnd(),
+    ...body.map((line, i) => `${i === body.length - 1 ? "|_" : "| "}  ${line}`.trimEnd()),
+  ];
 }
 
 /** OS lines: active detection as nmap prints it, then the passive hint. */
@@ -273,6 +295,11 @@ export function formatNormal(report: ScanReport, options: NormalOptions = {}): s
   for (const host of report.hosts) {
     if (host.status === "down" && verbosity < 1) continue;
     lines.push(...formatHost(host, view));
+  }
+  if (report.hosts.some((h) => h.os?.active)) {
+    lines.push(
+      "OS detection performed. Please report any incorrect results to the Portolan project.",
+    );
   }
   if (view.versionScan) {
     lines.push(

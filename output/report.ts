@@ -4,7 +4,14 @@
  *
  * @module
  */
-import type { OsEvent, PortState, Protocol, ScanEvent, ServiceEvent } from "../engine/events.ts";
+import type {
+  OsEvent,
+  PortState,
+  Protocol,
+  ScanEvent,
+  ScriptEvent,
+  ServiceEvent,
+} from "../engine/events.ts";
 import { lookupService } from "../registry/services.ts";
 
 /** What the report needs to know that the events do not carry. */
@@ -34,7 +41,12 @@ export interface PortResult {
   service?: string;
   /** What version detection (`-sV`) found, when it ran. */
   serviceInfo?: ServiceInfo;
+  /** Port scripts' results, in the order they finished. */
+  scripts?: ScriptRecord[];
 }
+
+/** One script's result: a script event without its addressing. */
+export type ScriptRecord = Omit<ScriptEvent, "type" | "address" | "port" | "protocol">;
 
 /** Version detection's findings for one port: a service event without its addressing. */
 export type ServiceInfo = Omit<ServiceEvent, "type" | "address" | "protocol" | "port">;
@@ -54,6 +66,8 @@ export interface HostReport {
   timedOut: boolean;
   /** Operating system: the passive hint and/or active detection's result. */
   os?: HostOs;
+  /** Host scripts' results. */
+  hostScripts?: ScriptRecord[];
 }
 
 /** What is known about a host's operating system. */
@@ -111,6 +125,7 @@ interface MutableHost {
   ports: Map<string, PortResult>;
   timedOut: boolean;
   os?: HostOs;
+  hostScripts?: ScriptRecord[];
 }
 
 const PROTOCOL_ORDER: Record<Protocol, number> = { tcp: 0, udp: 1 };
@@ -192,6 +207,18 @@ export class ReportBuilder {
         if (event.active) host.os.active = event.active;
         break;
       }
+      case "script": {
+        const host = this.#host(event.address);
+        const { type: _type, address: _address, port: _port, protocol: _protocol, ...record } =
+          event;
+        if (event.port === undefined) {
+          (host.hostScripts ??= []).push(record);
+          break;
+        }
+        const port = host.ports.get(`${event.protocol}/${event.port}`);
+        if (port) (port.scripts ??= []).push(record);
+        break;
+      }
       case "host-done":
         // A host-done with timedOut=false must not clear an earlier timeout.
         if (event.timedOut) this.#host(event.address).timedOut = true;
@@ -221,6 +248,7 @@ export class ReportBuilder {
       if (h.hostname !== undefined) host.hostname = h.hostname;
       if (h.latencyMs !== undefined) host.latencyMs = h.latencyMs;
       if (h.os !== undefined) host.os = structuredClone(h.os);
+      if (h.hostScripts !== undefined) host.hostScripts = structuredClone(h.hostScripts);
       return host;
     });
     const startedAt = this.#meta.startedAt ?? this.#start?.time ?? options.now ?? 0;
@@ -256,6 +284,7 @@ export class ReportBuilder {
 function copyPort(port: PortResult): PortResult {
   const copy = { ...port };
   if (port.serviceInfo) copy.serviceInfo = structuredClone(port.serviceInfo);
+  if (port.scripts) copy.scripts = structuredClone(port.scripts);
   return copy;
 }
 

@@ -11,7 +11,7 @@
  * @module
  */
 import type { PortState, Protocol } from "../engine/events.ts";
-import type { HostReport, PortResult, ScanReport, ServiceInfo } from "./report.ts";
+import type { HostReport, PortResult, ScanReport, ScriptRecord, ServiceInfo } from "./report.ts";
 
 /** Options for {@link formatXml}. */
 export interface XmlOptions {
@@ -236,14 +236,48 @@ function extraPorts(ignored: IgnoredGroup[]): string[] {
   return lines;
 }
 
+/** `<script id output>`: the human text; structured data stays in the JSON report. */
+function scriptXml(script: ScriptRecord): string {
+  const output = script.output ?? (script.error ? `ERROR: ${script.error}` : "");
+  return `<script${attrs([["id", script.id], ["output", output]])}/>`;
+}
+
+/** `<os>`: active detection's ranked matches and fingerprint. */
+function osXml(host: HostReport): string[] {
+  const active = host.os?.active;
+  if (!active) return [];
+  const lines = ["<os>"];
+  active.matches.forEach((match, line) => {
+    lines.push(
+      `<osmatch${attrs([["name", match.name], ["accuracy", match.accuracy], ["line", line + 1]])}>`,
+    );
+    const c = match.osClass;
+    if (c) {
+      const pairs: Array<[string, string | number]> = [["vendor", c.vendor], [
+        "osfamily",
+        c.family,
+      ]];
+      if (c.generation) pairs.push(["osgen", c.generation]);
+      if (c.deviceType) pairs.push(["type", c.deviceType]);
+      pairs.push(["accuracy", match.accuracy]);
+      const cpes = match.cpe.map((cpe) => `<cpe>${escapeXml(cpe)}</cpe>`).join("");
+      lines.push(`<osclass${attrs(pairs)}>${cpes}</osclass>`);
+    }
+    lines.push("</osmatch>");
+  });
+  lines.push(`<osfingerprint${attrs([["fingerprint", active.fingerprint]])}/>`, "</os>");
+  return lines;
+}
+
 function portXml(port: PortResult): string {
   const state = `<state${
     attrs([["state", port.state], ["reason", port.reason], ["reason_ttl", port.reasonTtl ?? 0]])
   }/>`;
   const service = port.service === undefined ? "" : serviceXml(port.service, port.serviceInfo);
+  const scripts = (port.scripts ?? []).map(scriptXml).join("");
   return `<port${
     attrs([["protocol", port.protocol], ["portid", port.port]])
-  }>${state}${service}</port>`;
+  }>${state}${service}${scripts}</port>`;
 }
 
 /** `<service>`: the registry's guess (method table), or what version detection found. */
@@ -314,6 +348,16 @@ function hostXml(host: HostReport, report: ScanReport, options: XmlOptions): str
     // nmap's shape: "<ports>" shares its line with the first child.
     const body = [...extraPorts(ignored), ...shown.map(portXml)];
     lines.push(`<ports>${body[0]}`, ...body.slice(1), "</ports>");
+  }
+  lines.push(...osXml(host));
+  if (host.os?.passive) {
+    const p = host.os.passive;
+    // nmap's schema has no passive hint; a comment keeps it visible without breaking the DTD.
+    const name = p.versionRange ? `${p.family} ${p.versionRange}` : p.family;
+    lines.push(`<!-- ${commentText(`passive OS hint: ${name} (${p.confidence}%)`)} -->`);
+  }
+  if (host.hostScripts?.length) {
+    lines.push(`<hostscript>${host.hostScripts.map(scriptXml).join("")}</hostscript>`);
   }
   if (host.latencyMs !== undefined) lines.push(timesXml(host.latencyMs));
   lines.push("</host>");

@@ -64,6 +64,8 @@ export interface DetectOsOptions {
   maxTries?: number;
   /** Report guesses below the perfect-match threshold (`--osscan-guess`). */
   guess?: boolean;
+  /** Lowest accuracy a guess may have to be reported; default 85. */
+  guessThreshold?: number;
   /** The database to match against; default {@linkcode OS_DB}. */
   db?: readonly OsDbEntry[];
   /** How long to wait for replies after each round, ms. Default 1000. */
@@ -111,7 +113,10 @@ export async function detectOs(target: OsTarget, options: DetectOsOptions = {}):
   const lines = await collectFingerprint(target, options);
   const fingerprint = formatFingerprint(lines);
   const all = matchOs(lines, options.db ?? OS_DB);
-  const picked = pickMatches(all, { guess: options.guess ?? false });
+  const picked = pickMatches(all, {
+    guess: options.guess ?? false,
+    guessThreshold: options.guessThreshold,
+  });
   const result: OsResult = { fingerprint, lines, ...picked };
   if (target.openTcpPort === undefined || target.closedTcpPort === undefined) {
     result.note = NEED_PORTS_NOTE;
