@@ -21,6 +21,7 @@ import { formatNormal, formatStartLine } from "./output/normal.ts";
 import { formatJson } from "./output/json.ts";
 import { formatXml } from "./output/xml.ts";
 import { formatGrepable } from "./output/grepable.ts";
+import { formatHtml } from "./output/html.ts";
 import { NdjsonWriter } from "./output/ndjson.ts";
 import { raiseOpenFileLimit } from "./native/libc.ts";
 import meta from "./deno.json" with { type: "json" };
@@ -116,13 +117,14 @@ export async function runCommand(
   }
 }
 
-type OutputKind = "normal" | "json" | "xml" | "grepable" | "events";
+type OutputKind = "normal" | "json" | "xml" | "grepable" | "html" | "events";
 
 const OUTPUT_FLAGS: Readonly<Record<OutputKind, string>> = {
   normal: "-oN",
   json: "-oJ",
   xml: "-oX",
   grepable: "-oG",
+  html: "-oH",
   events: "--json-lines",
 };
 
@@ -147,6 +149,7 @@ class Outputs {
       ["json", options.jsonOutput],
       ["xml", options.xmlOutput],
       ["grepable", options.grepableOutput],
+      ["html", options.htmlOutput],
       ["events", options.eventsOutput],
     ];
     const toStdout = paths.filter(([, path]) => path === "-").map(([kind]) => kind);
@@ -165,8 +168,9 @@ class Outputs {
             await Deno.open(path, {
               write: true,
               create: true,
-              append: options.appendOutput,
-              truncate: !options.appendOutput,
+              // Two HTML pages appended into one file would not be a page.
+              append: options.appendOutput && kind !== "html",
+              truncate: !options.appendOutput || kind === "html",
             }),
           );
         } catch (error) {
@@ -303,6 +307,7 @@ async function scanAndReport(
   if (outputs.has("xml")) {
     outputs.write("xml", formatXml(report, { scannedPorts, verbosity: options.verbosity }));
   }
+  if (outputs.has("html")) outputs.write("html", formatHtml(report, { scannedPorts }));
   if (outputs.has("grepable")) {
     outputs.write(
       "grepable",

@@ -217,6 +217,7 @@ const LONG_OPTIONS: Readonly<Record<string, LongOption>> = {
   "oJ": { value: true, apply: setValue("jsonOutput") },
   "oX": { value: true, apply: setValue("xmlOutput") },
   "oG": { value: true, apply: setValue("grepableOutput") },
+  "oH": { value: true, apply: setValue("htmlOutput") },
   "oA": {
     value: true,
     apply: (state, value) => {

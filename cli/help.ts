@@ -70,6 +70,7 @@ TIMING AND PERFORMANCE:
 OUTPUT:
   -oN <file>: Output scan in normal format ("-" writes to standard output)
   -oX/-oG/-oJ <file>: Output scan in XML (nmap-compatible), grepable, or JSON format
+  -oH <file>: Output a self-contained HTML report
   -oA <basename>: Output in the major formats at once (.nmap, .xml, .gnmap, .json)
   --json-lines <file>: Stream one JSON object per event as it happens ("-" for stdout)
   --append-output: Append to rather than clobber specified output files

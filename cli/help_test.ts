@@ -32,6 +32,7 @@ const SAMPLE_VALUES: Record<string, string> = {
   "-oX": "out.xml",
   "-oG": "out.gnmap",
   "-oA": "out",
+  "-oH": "out.html",
   "--version-intensity": "5",
   "--stats-every": "10s",
   "--os-passive": "capture.pcap",

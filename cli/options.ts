@@ -107,6 +107,8 @@ export interface Options {
   jsonOutput?: string;
   /** `-oX FILE`: nmap-compatible XML. */
   xmlOutput?: string;
+  /** `-oH FILE`: a self-contained HTML report. */
+  htmlOutput?: string;
   /** `-oG FILE`: grepable. */
   grepableOutput?: string;
   /** `--json-lines FILE`: one JSON object per event as it happens (`-` for stdout). */

@@ -459,7 +459,7 @@ async function resolveHopNames(
   const addresses = [...new Set(hops.flatMap((h) => h.address ? [h.address] : []))];
   const names = new Map<string, string>();
   await Promise.all(addresses.map(async (a) => {
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const timeout = new Promise<string[]>((resolve) => {
         timer = setTimeout(() => resolve([]), REVERSE_TIMEOUT_MS);
