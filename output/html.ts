@@ -13,7 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import type { PortState, Protocol, TlsInfo } from "../engine/events.ts";
-import type { HostReport, PortResult, ScanReport } from "./report.ts";
+import type { HostReport, PortResult, ScanReport, ScriptRecord } from "./report.ts";
 import { compressPorts, partitionIgnored } from "./xml.ts";
 
 /** Options for {@link formatHtml}. */
@@ -613,6 +613,37 @@ function servicesSection(host: HostReport, index: number, scanTime: number): str
   return out;
 }
 
+/** Script results: per port, then the host scripts; vulnerability verdicts stand out. */
+function scriptsSection(host: HostReport, index: number): string[] {
+  const entries: Array<{ where: string; script: ScriptRecord }> = [];
+  for (const p of host.ports) {
+    for (const script of p.scripts ?? []) {
+      entries.push({ where: `${p.port}/${p.protocol}`, script });
+    }
+  }
+  for (const script of host.hostScripts ?? []) entries.push({ where: "host", script });
+  if (entries.length === 0) return [];
+  const out = [
+    `<section class="scripts" aria-labelledby="h${index}-scripts">`,
+    `<h3 id="h${index}-scripts">Scripts</h3>`,
+  ];
+  for (const { where, script } of entries) {
+    const v = script.vulnerable;
+    const verdict = v
+      ? ` <span class="risk risk-${
+        v.state === "NOT VULNERABLE" ? "info" : riskLevel(v.risk ?? "high")
+      }">${h(v.state)}</span>`
+      : "";
+    const text = script.output ?? (script.error ? `ERROR: ${script.error}` : "");
+    out.push(
+      `<div class="svc"><h4><span class="mono">${h(where)}</span> ${h(script.id)}${verdict}</h4>`,
+      `<pre>${h(text)}</pre></div>`,
+    );
+  }
+  out.push(`</section>`);
+  return out;
+}
+
 function riskBadge(risk: string): string {
   const level = riskLevel(risk);
   // A bare score reads better with its band beside it ("critical 9.8").
@@ -714,6 +745,7 @@ function hostCard(
   }
   if (host.ports.length > 0) out.push(...portsTable(host, index));
   out.push(...servicesSection(host, index, report.startedAt));
+  out.push(...scriptsSection(host, index));
   out.push(...riskSection(host, index));
   out.push(`</article>`);
   return out;
