@@ -61,7 +61,11 @@ export async function hasCommand(name: string): Promise<boolean> {
 /** Version line of a tool, or "not installed". */
 async function toolVersion(name: string, pattern: RegExp): Promise<string> {
   try {
-    const out = await new Deno.Command(name, { args: ["--version"], stdout: "piped", stderr: "piped" })
+    const out = await new Deno.Command(name, {
+      args: ["--version"],
+      stdout: "piped",
+      stderr: "piped",
+    })
       .output();
     const d = new TextDecoder();
     const text = d.decode(out.stdout) + d.decode(out.stderr);

@@ -76,7 +76,8 @@ Deno.test("peer outputs: zmap CSV with header, masscan list", () => {
     "198.19.0.16",
     "198.19.0.32",
   ]);
-  const masscan = "#masscan\nopen tcp 80 198.19.0.16 1700000000\nopen tcp 81 198.19.0.32 1\n# end\n";
+  const masscan =
+    "#masscan\nopen tcp 80 198.19.0.16 1700000000\nopen tcp 81 198.19.0.32 1\n# end\n";
   assert.deepEqual([...parseMasscanList(masscan, 80)], ["198.19.0.16"]);
 });
 

@@ -129,7 +129,9 @@ export async function stateBench(spec: StateBenchSpec): Promise<BenchResult> {
         describeDiffs(cross, ["portolan", "nmap"])
       }`,
     );
-    say(`states portolan vs lab truth: ${describeDiffs(vsTruth("portolan"), ["portolan", "truth"])}`);
+    say(
+      `states portolan vs lab truth: ${describeDiffs(vsTruth("portolan"), ["portolan", "truth"])}`,
+    );
     say(`states nmap vs lab truth: ${describeDiffs(vsTruth("nmap"), ["nmap", "truth"])}`);
     say(
       `reasons differing from the lab's (same state): portolan ${

@@ -94,6 +94,15 @@ export async function runBenches(names: string[]): Promise<BenchResult[]> {
 }
 
 if (import.meta.main) {
+  const unknown = Deno.args.filter((n) => !BENCHES.some((b) => b.name === n));
+  if (unknown.length > 0) {
+    console.error(
+      `bench: unknown benchmark ${unknown.join(", ")}; choose from ${
+        BENCHES.map((b) => b.name).join(", ")
+      }`,
+    );
+    Deno.exit(2);
+  }
   const results = await runBenches(Deno.args);
   if (results.some((r) => r.skipped?.startsWith("failed"))) Deno.exit(1);
 }

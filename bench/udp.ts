@@ -29,7 +29,8 @@ export function udpBench(): Promise<BenchResult> {
   };
   return stateBench({
     name: "udp",
-    title: `-sU -p U:<portolan top ${ports.length} udp> -T4 -n -Pn of one lab host, portolan vs nmap`,
+    title:
+      `-sU -p U:<portolan top ${ports.length} udp> -T4 -n -Pn of one lab host, portolan vs nmap`,
     host,
     protocol: "udp",
     ports,

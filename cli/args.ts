@@ -32,7 +32,6 @@ export const NOT_SUPPORTED_YET: Readonly<Record<string, string>> = {
   "-PO": "IP protocol ping",
   "-PR": "ARP ping",
   "--disable-arp-ping": "ARP ping control",
-  "--traceroute": "traceroute",
   "--dns-servers": "custom DNS servers",
   "--system-dns": "system DNS resolver",
   // Scan techniques
@@ -211,6 +210,20 @@ const LONG_OPTIONS: Readonly<Record<string, LongOption>> = {
       state.options.seed = nonNegativeInteger(value, "--seed");
     },
   },
+  "shard": {
+    value: true,
+    apply: (state, value) => {
+      const m = /^(\d+)\/(\d+)$/.exec(value);
+      const index = m ? Number(m[1]) : NaN;
+      const count = m ? Number(m[2]) : NaN;
+      if (!(index >= 1 && count >= 1 && index <= count && Number.isSafeInteger(count))) {
+        throw new UsageError(
+          `--shard needs I/N with 1 <= I <= N (e.g. --shard 2/4), got '${value}'`,
+        );
+      }
+      state.options.shard = { index, count };
+    },
+  },
   "open": { value: false, apply: set("openOnly", true) },
   "reason": { value: false, apply: set("reason", true) },
   "oN": { value: true, apply: setValue("normalOutput") },
@@ -232,6 +245,7 @@ const LONG_OPTIONS: Readonly<Record<string, LongOption>> = {
   "json-lines": { value: true, apply: setValue("eventsOutput") },
   "os-passive": { value: true, apply: setValue("osPassiveFile") },
   "osscan-guess": { value: false, apply: set("osscanGuess", true) },
+  "traceroute": { value: false, apply: set("traceroute", true) },
   "fuzzy": { value: false, apply: set("osscanGuess", true) },
   "osscan-limit": { value: false, apply: set("osscanLimit", true) },
   "max-os-tries": {

@@ -261,7 +261,6 @@ Deno.test("every not-supported-yet option is refused with its name and purpose",
   }
   const required = [
     "-oS",
-    "--traceroute",
     "-sn",
     "-PS",
     "-PA",

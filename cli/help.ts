@@ -67,6 +67,8 @@ TIMING AND PERFORMANCE:
   --min-rate <number>: Send packets no slower than <number> per second
   --max-rate <number>: Send packets no faster than <number> per second
   --seed <number>: Fix the pseudo-random probe order so a scan can be repeated
+  --shard <i>/<n>: Scan only slice i of n of the target x port walk (raw scans; give
+    every shard the same --seed)
 OUTPUT:
   -oN <file>: Output scan in normal format ("-" writes to standard output)
   -oX/-oG/-oJ <file>: Output scan in XML (nmap-compatible), grepable, or JSON format
@@ -82,6 +84,7 @@ OUTPUT:
     v/V raise/lower verbosity, d/D debugging)
 MISC:
   -A: Enable OS detection, version detection, script scanning, and traceroute
+  --traceroute: Trace hop path to each host (needs raw sockets)
   -V/--version: Print version number
   -h/--help: Print this help summary page.
 EXAMPLES:

@@ -27,6 +27,7 @@ const SAMPLE_VALUES: Record<string, string> = {
   "--min-rate": "10",
   "--max-rate": "100",
   "--seed": "1",
+  "--shard": "1/2",
   "-oN": "out.txt",
   "-oJ": "out.json",
   "-oX": "out.xml",

@@ -67,6 +67,8 @@ export interface Options {
   osscanLimit: boolean;
   /** `--max-os-tries N`. */
   maxOsTries?: number;
+  /** `--traceroute`: trace the route to each host after the scan. */
+  traceroute: boolean;
   /** `-A`: -O -sV -sC --traceroute. */
   aggressive: boolean;
   /** `--os-passive FILE.pcap`: passive OS hints for the hosts seen in a capture; no scan. */
@@ -91,6 +93,8 @@ export interface Options {
   initialRttTimeout?: number;
   /** `--seed N`: fixes the probe permutation. */
   seed?: number;
+  /** `--shard I/N`: scan only slice I (1-based) of N of the seeded target x port walk. */
+  shard?: { index: number; count: number };
   /** `--open`: show only open (and possibly open) ports. */
   openOnly: boolean;
   /** `-v` count. */
@@ -137,6 +141,7 @@ export function defaultOptions(): Options {
     osscanGuess: false,
     osscanLimit: false,
     aggressive: false,
+    traceroute: false,
     skipDiscovery: false,
     timing: 3,
     openOnly: false,

@@ -236,6 +236,8 @@ const BACKLOG_HIGH = 50_000;
 const PROGRESS_INTERVAL_MS = 1000;
 /** Resource failures with nothing of ours in flight before we give up. */
 const MAX_IDLE_RESOURCE_FAILURES = 40;
+/** How long connects in flight may still complete after the scan is aborted. */
+const ABORT_GRACE_MS = 250;
 
 /**
  * Run a connect scan of every target and TCP port in the plan.
@@ -262,18 +264,25 @@ export async function* connectScan(
   outer?.addEventListener("abort", onOuterAbort, { once: true });
   const signal = internal.signal;
 
+  // Connects in flight outlive an abort by a short grace, so their answers are not lost.
+  const transportAbort = new AbortController();
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  signal.addEventListener("abort", () => {
+    graceTimer = setTimeout(() => transportAbort.abort(), ABORT_GRACE_MS);
+  }, { once: true });
   const clock = options.now ?? Date.now;
   const loopbackAlwaysUp = options.loopbackAlwaysUp ?? true;
   const maxBackoffMs = options.maxResourceBackoffMs ?? 1000;
   let native: NativeConnect | undefined;
   if (!options.connect && options.transport !== "deno" && nativeConnectAvailable()) {
     try {
-      native = createNativeConnect({ signal });
+      native = createNativeConnect({ signal: transportAbort.signal });
     } catch {
       // No eventfd or no libc after all: Deno.connect still works.
     }
   }
-  const connect = options.connect ?? native ?? createDenoConnect({ signal });
+  const connect = options.connect ?? native ??
+    createDenoConnect({ signal: transportAbort.signal });
   const launchesPerTurn = native ? Infinity : LAUNCHES_PER_TURN;
   const timing = plan.timing;
   const ports = plan.ports.tcp;
@@ -333,6 +342,10 @@ export async function* connectScan(
     while (active.length < Math.max(1, timing.hostParallelism) && nextHost < hostCount) {
       const index = nextHost++;
       const target = plan.targets.at(index);
+      if (plan.skip?.host(target.address)) {
+        done += ports.length;
+        continue;
+      }
       const host: HostState = {
         index,
         target,
@@ -434,10 +447,19 @@ export async function* connectScan(
   function takeProbe(host: HostState): Probe | undefined {
     const again = host.again.shift();
     if (again) return again;
-    if (host.phase !== "ports" || host.next >= ports.length) return undefined;
-    const slot = host.next++;
-    const port = ports[host.order ? host.order.at(slot) : slot];
-    return { host, port, tryNo: 0, discovery: false };
+    if (host.phase !== "ports") return undefined;
+    while (host.next < ports.length) {
+      const slot = host.next++;
+      const port = ports[host.order ? host.order.at(slot) : slot];
+      if (plan.skip?.port(host.target.address, "tcp", port)) {
+        // Settled by the interrupted run this scan resumes.
+        host.decided++;
+        done++;
+        continue;
+      }
+      return { host, port, tryNo: 0, discovery: false };
+    }
+    return undefined;
   }
 
   function pickProbe(): Probe | undefined {
@@ -544,6 +566,13 @@ export async function* connectScan(
     }
     idleResourceFailures = 0;
     backoffMs = 0;
+    if (signal.aborted && result.kind === "timeout" && host.phase !== "done") {
+      // Cut short by the interrupt, not unanswered: the port stays undecided (and its host
+      // unfinished), so a resumed scan probes it again.
+      host.again.unshift(probe);
+      notify();
+      return;
+    }
     if (host.phase === "done" || (probe.discovery && host.phase !== "discovery")) {
       notify();
       return;
@@ -703,6 +732,8 @@ export async function* connectScan(
     // Runs on normal completion, on error, and when the consumer stops early.
     internal.abort();
     if (running) await running;
+    clearTimeout(graceTimer);
+    transportAbort.abort();
     clearInterval(progressTimer);
     if (wakeTimer !== undefined) clearTimeout(wakeTimer);
     for (const host of active) {

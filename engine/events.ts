@@ -39,6 +39,8 @@ export interface HostEvent {
   reason: string;
   /** Round-trip latency measured during discovery, milliseconds. */
   latencyMs?: number;
+  /** The host's hardware address, when it answered ARP (same link). */
+  mac?: string;
 }
 
 /** The state of one port on one host. */
@@ -193,6 +195,26 @@ export interface ScriptEvent {
   elapsedMs: number;
 }
 
+/** One hop of a traceroute. */
+export interface TraceHop {
+  ttl: number;
+  /** Absent when nothing answered at this TTL. */
+  address?: string;
+  hostname?: string;
+  rttMs?: number;
+}
+
+/** `--traceroute`: the route to a host. */
+export interface TracerouteEvent {
+  type: "traceroute";
+  address: string;
+  protocol: "tcp" | "udp" | "icmp";
+  port?: number;
+  hops: TraceHop[];
+  /** True when the last hop is the target itself. */
+  reached: boolean;
+}
+
 /** A host's port scan finished (all its probes answered or given up). */
 export interface HostDoneEvent {
   type: "host-done";
@@ -239,6 +261,7 @@ export type ScanEvent =
   | ServiceEvent
   | OsEvent
   | ScriptEvent
+  | TracerouteEvent
   | ProgressEvent
   | WarningEvent
   | EndEvent;

@@ -15,6 +15,11 @@ export interface Permutation {
    * (`--shard 1/2`, `--shard 2/2`). The shards of one walk are disjoint and cover it.
    */
   shard(index: number, count: number): Permutation;
+  /**
+   * Where `value` sits in this walk: the `i` with `at(i) === value`, or -1 when the value
+   * is outside this slice (or outside `[0, n)`). The inverse of `at`, also O(1) memory.
+   */
+  indexOf(value: number): number;
 }
 
 /** Largest supported size: each Feistel half must fit the 32-bit integer arithmetic. */
@@ -54,6 +59,25 @@ export function createPermutation(n: number, seed: number): Permutation {
     return left * scale + right;
   }
 
+  function decrypt(y: number): number {
+    let left = Math.floor(y / scale);
+    let right = y % scale;
+    for (let round = ROUNDS - 1; round >= 0; round--) {
+      const previous = (right ^ (mix32(left ^ keys[round]) & mask)) & mask;
+      right = left;
+      left = previous;
+    }
+    return left * scale + right;
+  }
+
+  function indexOf(value: number): number {
+    if (!(value >= 0 && value < n) || !Number.isInteger(value)) return -1;
+    // The inverse of cycle walking is cycle walking with the inverse permutation.
+    let x = decrypt(value);
+    while (x >= n) x = decrypt(x);
+    return x;
+  }
+
   function at(index: number): number {
     if (!(index >= 0 && index < n) || !Number.isInteger(index)) {
       throw new RangeError(`permutation index ${index} out of range 0..${n - 1}`);
@@ -65,11 +89,11 @@ export function createPermutation(n: number, seed: number): Permutation {
     return x;
   }
 
-  return slice({ size: n, at }, 0, n);
+  return slice({ size: n, at, indexOf }, 0, n);
 }
 
 function slice(
-  base: { size: number; at(index: number): number },
+  base: { size: number; at(index: number): number; indexOf(value: number): number },
   start: number,
   end: number,
 ): Permutation {
@@ -85,6 +109,10 @@ function slice(
     shard(index: number, count: number): Permutation {
       const [from, to] = shardBounds(size, { index, count });
       return slice(base, start + from, start + to);
+    },
+    indexOf(value: number): number {
+      const i = base.indexOf(value);
+      return i >= start && i < end ? i - start : -1;
     },
   };
 }

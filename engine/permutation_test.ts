@@ -74,3 +74,18 @@ Deno.test("bad sizes, indices and shards throw", () => {
   assertThrows(() => createPermutation(10, 0).shard(0, 2), RangeError);
   assertThrows(() => createPermutation(10, 0).shard(3, 2), RangeError);
 });
+
+Deno.test("indexOf inverts at, for whole walks and shards", () => {
+  for (const n of [1, 2, 7, 100, 1000, 65537]) {
+    const p = createPermutation(n, n * 31 + 5);
+    for (let i = 0; i < n; i += Math.max(1, Math.floor(n / 500))) {
+      assertEquals(p.indexOf(p.at(i)), i);
+    }
+    assertEquals(p.indexOf(n), -1);
+    assertEquals(p.indexOf(-1), -1);
+    const s = p.shard(2, 3);
+    for (let i = 0; i < s.size; i++) assertEquals(s.indexOf(s.at(i)), i);
+    const outside = p.shard(1, 3);
+    for (let i = 0; i < outside.size; i++) assertEquals(s.indexOf(outside.at(i)), -1);
+  }
+});

@@ -79,10 +79,11 @@ export async function buildPlan(input: Options, hooks: PlanHooks = {}): Promise<
       ...options,
       osDetection: true,
       serviceDetection: true,
+      traceroute: true,
       scripts: options.scripts === undefined ? "default" : `default,${options.scripts}`,
     };
   }
-  const { scanType, fallbackReason } = chooseScanType(options, hooks);
+  const { scanType, scanTypes, fallbackReason } = chooseScanType(options, hooks);
   const notes: string[] = fallbackReason ? [fallbackReason] : [];
   let osDetection: ScanPlan["osDetection"];
   if (options.osDetection) {
@@ -101,7 +102,36 @@ export async function buildPlan(input: Options, hooks: PlanHooks = {}): Promise<
       notes.push("OS detection needs raw packets; -A goes on without it");
     }
   }
-  const protocols: ("tcp" | "udp")[] = scanType === "udp" ? ["udp"] : ["tcp"];
+  let traceroute: ScanPlan["traceroute"];
+  if (options.traceroute) {
+    const raw = RAW_TYPES.has(scanType)
+      ? { ok: true as const }
+      : (hooks.rawAvailability ?? rawAvailability)();
+    if (raw.ok) traceroute = { resolveNames: options.resolve !== "never" };
+    else if (input.traceroute) {
+      throw new UsageError(`--traceroute needs raw packets: ${raw.reason}`);
+    } else notes.push("traceroute needs raw packets; -A goes on without it");
+  }
+  const protocols: ("tcp" | "udp")[] = scanTypes
+    ? ["tcp", "udp"]
+    : scanType === "udp"
+    ? ["udp"]
+    : ["tcp"];
+  if (options.shard !== undefined) {
+    if (options.seed === undefined) {
+      // Every shard must walk the same permutation, or the slices overlap and leave gaps.
+      throw new UsageError(
+        "--shard needs --seed N, the same on every shard, so the shards split one walk",
+      );
+    }
+    if (scanType === "connect") {
+      throw new UsageError(
+        `--shard needs a raw scan (-sS, -sA, -sU, ...); connect scans cannot be sharded yet${
+          fallbackReason ? ` (${fallbackReason})` : ""
+        }`,
+      );
+    }
+  }
   const ports = options.listScan ? { tcp: [], udp: [] } : choosePorts(options, protocols);
   const total = ports.tcp.length + ports.udp.length;
   if (!options.listScan && total === 0) {
@@ -111,16 +141,19 @@ export async function buildPlan(input: Options, hooks: PlanHooks = {}): Promise<
     targets,
     ports,
     scanType,
+    ...(scanTypes ? { scanTypes } : {}),
     fallbackReason: notes.length > 0 ? notes.join("; ") : undefined,
     skipDiscovery: options.skipDiscovery,
     timing: timingPlan(options),
     seed: options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0],
+    ...(options.shard ? { shard: { ...options.shard } } : {}),
     sequentialPorts: options.sequentialPorts,
     resolve: options.resolve,
     serviceDetection: options.serviceDetection
       ? { intensity: options.versionIntensity ?? 7 }
       : undefined,
     osDetection,
+    traceroute,
     scripts: await planScriptsOption(options),
   };
 }
@@ -151,12 +184,29 @@ async function planScriptsOption(options: Options): Promise<ScanPlan["scripts"]>
 function chooseScanType(
   options: Options,
   hooks: PlanHooks,
-): { scanType: ScanType; fallbackReason?: string } {
+): { scanType: ScanType; scanTypes?: ScanType[]; fallbackReason?: string } {
   const requested = options.scanTypes;
   if (requested.length > 1) {
-    throw new UsageError(
-      `one scan type at a time for now (got ${requested.map((t) => scanFlag(t)).join(" ")})`,
-    );
+    // The CLI allows one TCP technique plus -sU; the raw engine runs both in one walk.
+    const tcp = requested.filter((t) => t !== "udp");
+    if (tcp.length !== 1 || !requested.includes("udp")) {
+      throw new UsageError(
+        `one TCP scan type plus -sU at most (got ${requested.map((t) => scanFlag(t)).join(" ")})`,
+      );
+    }
+    if (tcp[0] === "connect") {
+      throw new UsageError("-sT cannot be combined with -sU yet; use -sS -sU");
+    }
+    if (!SUPPORTED_TYPES.has(tcp[0])) {
+      throw new UsageError(`${scanFlag(tcp[0])} is not supported yet`);
+    }
+    const raw = (hooks.rawAvailability ?? rawAvailability)();
+    if (!raw.ok) {
+      throw new UsageError(
+        `${scanFlag(tcp[0])} -sU needs raw packets: ${raw.reason}`,
+      );
+    }
+    return { scanType: tcp[0], scanTypes: [tcp[0], "udp"] };
   }
   const wanted: ScanType = requested[0] ?? "syn";
   if (!SUPPORTED_TYPES.has(wanted)) {

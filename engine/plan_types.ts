@@ -47,12 +47,28 @@ export interface TimingPlan {
   hostParallelism: number;
 }
 
+/**
+ * Probes an interrupted scan already settled (`--resume`, engine/resume.ts): the engines send
+ * nothing for them.
+ */
+export interface ProbeSkip {
+  /** True when the target needs no probe at all (its scan ended, it timed out, or it is down). */
+  host(address: string): boolean;
+  /** True when this port of the target already has a result. */
+  port(address: string, protocol: "tcp" | "udp", port: number): boolean;
+}
+
 /** Everything the engine needs to run a scan. */
 export interface ScanPlan {
   targets: TargetSet;
   ports: PortSet;
-  /** The technique that will run (after any privilege fallback). */
+  /** The technique that will run (after any privilege fallback); the TCP one when several. */
   scanType: ScanType;
+  /**
+   * Every technique of the run when there is more than one (`-sS -sU`: one TCP technique
+   * plus UDP, in one raw scan); absent for a single technique, which is `scanType`.
+   */
+  scanTypes?: ScanType[];
   /** Why a requested technique was replaced (shown to the user once), if it was. */
   fallbackReason?: string;
   /** `-Pn`: skip host discovery. */
@@ -60,6 +76,11 @@ export interface ScanPlan {
   timing: TimingPlan;
   /** Seed of the probe permutation. */
   seed: number;
+  /**
+   * `--shard index/count` (index from 1): probe only this slice of the seeded walk over
+   * (target index x port index), ports numbered TCP first, then UDP.
+   */
+  shard?: { index: number; count: number };
   /** `-r`: keep ports in ascending order. */
   sequentialPorts: boolean;
   resolve: ResolveMode;
@@ -67,6 +88,8 @@ export interface ScanPlan {
   serviceDetection?: { intensity: number };
   /** `-O`: active OS detection after version detection. */
   osDetection?: { guess: boolean; limit: boolean; maxTries: number };
+  /** `--traceroute`: trace each host after OS detection. */
+  traceroute?: { resolveNames: boolean };
   /** `--script`/`-sC`: scripts to run after OS detection. */
   scripts?: {
     /** The selection as typed ("default or safe", "http-*", "./mine.ts"). */
@@ -76,4 +99,6 @@ export interface ScanPlan {
     /** `--script-timeout`, per script run. */
     timeoutMs: number;
   };
+  /** Hosts and ports to leave alone because a resumed scan already has them. */
+  skip?: ProbeSkip;
 }

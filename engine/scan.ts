@@ -5,8 +5,10 @@
 import type { EndEvent, PortEvent, ReplyFingerprint, ScanEvent } from "./events.ts";
 import { passiveOsHint } from "../probes/os/passive.ts";
 import { detectOs } from "../probes/os/active/mod.ts";
+import { traceroute } from "../probes/traceroute/mod.ts";
 import type { OsTarget } from "../probes/os/active/mod.ts";
 import type { ScanPlan } from "./plan_types.ts";
+import type { ResumeState } from "./resume.ts";
 import { connectScan } from "./connect.ts";
 import { rawScan } from "./raw/mod.ts";
 import { detectServices } from "../probes/service/mod.ts";
@@ -24,6 +26,26 @@ import type { Script, ScriptPort, ScriptTarget } from "../probes/scripts/mod.ts"
 export interface RunOptions {
   /** Aborting stops sending; the engine still yields what it found and an `end` event. */
   signal?: AbortSignal;
+  /**
+   * An interrupted scan to continue (`--resume`, engine/resume.ts): its results are yielded
+   * right after the `start` event, and the engines send no probe for what they settled.
+   */
+  resume?: ResumeState;
+}
+
+/** The engine's events with `replay` inserted right after its `start` event. */
+async function* withReplay(
+  events: AsyncIterable<ScanEvent>,
+  replay: readonly ScanEvent[] | undefined,
+): AsyncIterable<ScanEvent> {
+  let pending = replay;
+  for await (const event of events) {
+    yield event;
+    if (pending && event.type === "start") {
+      yield* pending;
+      pending = undefined;
+    }
+  }
 }
 
 /** The port-scan phase for the plan's scan type. */
@@ -70,9 +92,16 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
   // What the script phase needs per host: every port result, then version detection's names.
   const scriptTargets = new Map<string, Map<string, ScriptPort>>();
   const fingerprints = new Map<string, ReplyFingerprint[]>();
+  for (const [address, list] of options.resume?.fingerprints ?? []) {
+    fingerprints.set(address, [...list]);
+  }
   const osPorts = new Map<string, OsTarget>();
+  // What a resumed scan already has from its later phases, so they are not run again.
+  const versionDone = new Set<string>();
+  const osDone = new Set<string>();
+  const scanPlan = options.resume ? { ...plan, skip: options.resume.skip } : plan;
   let end: EndEvent | undefined;
-  for await (const event of portScan(plan, options)) {
+  for await (const event of withReplay(portScan(scanPlan, options), options.resume?.events)) {
     if (event.type === "end") {
       end = event;
       continue;
@@ -83,6 +112,13 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
       if (list.length < 32) list.push(event.fingerprint);
       fingerprints.set(event.address, list);
     }
+    if (event.type === "service") {
+      versionDone.add(`${event.address} ${event.protocol}/${event.port}`);
+      const port = scriptTargets.get(event.address)?.get(`${event.protocol}/${event.port}`);
+      if (port) port.service = { name: event.name, product: event.product, version: event.version };
+      if (port && event.tunnel) port.service!.tunnel = event.tunnel;
+    }
+    if (event.type === "os" && event.active) osDone.add(event.address);
     if (plan.serviceDetection && event.type === "port" && wantsVersion(event)) {
       versionTargets.push({ address: event.address, port: event.port, protocol: event.protocol });
     }
@@ -95,10 +131,11 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
       });
       scriptTargets.set(event.address, ports);
     }
-    if (plan.osDetection && event.type === "host" && event.status === "up") {
+    const wantPorts = plan.osDetection !== undefined || plan.traceroute !== undefined;
+    if (wantPorts && event.type === "host" && event.status === "up") {
       if (!osPorts.has(event.address)) osPorts.set(event.address, { address: event.address });
     }
-    if (plan.osDetection && event.type === "port") {
+    if (wantPorts && event.type === "port") {
       // OS detection wants one open and one closed TCP port, and a closed UDP port if known.
       const t = osPorts.get(event.address) ?? { address: event.address };
       if (event.protocol === "tcp" && event.state === "open") t.openTcpPort ??= event.port;
@@ -119,6 +156,12 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
     if (hint) yield { type: "os", address, passive: hint };
   }
   let partial = end?.partial ?? true;
+  if (versionDone.size > 0) {
+    const left = versionTargets.filter((t) =>
+      !versionDone.has(`${t.address} ${t.protocol}/${t.port}`)
+    );
+    versionTargets.splice(0, versionTargets.length, ...left);
+  }
   if (plan.serviceDetection && versionTargets.length > 0 && !options.signal?.aborted) {
     for await (
       const result of detectServices(versionTargets, {
@@ -140,6 +183,7 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
       if (options.signal?.aborted) break;
       const complete = target.openTcpPort !== undefined && target.closedTcpPort !== undefined;
       if (plan.osDetection.limit && !complete) continue;
+      if (osDone.has(target.address)) continue;
       try {
         const result = await detectOs(target, {
           signal: options.signal,
@@ -167,6 +211,27 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
         yield {
           type: "warning",
           message: `OS detection of ${target.address} failed: ${(error as Error).message}`,
+        };
+      }
+    }
+    partial ||= options.signal?.aborted ?? false;
+  }
+  if (plan.traceroute && !options.signal?.aborted) {
+    for (const t of osPorts.values()) {
+      if (options.signal?.aborted) break;
+      // As nmap: a SYN to an open port, else to a closed one, else ICMP echo.
+      const port = t.openTcpPort ?? t.closedTcpPort;
+      try {
+        const trace = await traceroute(
+          { address: t.address, port, protocol: port === undefined ? "icmp" : "tcp" },
+          { signal: options.signal, resolveNames: plan.traceroute.resolveNames },
+        );
+        yield { type: "traceroute", ...trace };
+      } catch (error) {
+        if (options.signal?.aborted) break;
+        yield {
+          type: "warning",
+          message: `traceroute to ${t.address} failed: ${(error as Error).message}`,
         };
       }
     }

@@ -45,6 +45,7 @@ function hostJson(host: HostReport): { [key: string]: Json } {
   out.ports = host.ports.map(portJson);
   if (host.os?.passive) out.osPassive = JSON.parse(JSON.stringify(host.os.passive)) as Json;
   if (host.os?.active) out.os = JSON.parse(JSON.stringify(host.os.active)) as Json;
+  if (host.trace) out.trace = JSON.parse(JSON.stringify(host.trace)) as Json;
   if (host.hostScripts) out.hostScripts = JSON.parse(JSON.stringify(host.hostScripts)) as Json;
   return out;
 }

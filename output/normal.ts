@@ -5,6 +5,7 @@
  * @module
  */
 import type { PortState, Protocol } from "../engine/events.ts";
+import { formatTracerouteNormal } from "../probes/traceroute/format.ts";
 import type { HostReport, PortResult, ScanReport, ScriptRecord } from "./report.ts";
 
 /** Options for {@link formatNormal}. */
@@ -180,6 +181,12 @@ function formatHost(
   if (host.hostScripts?.length) {
     lines.push("", "Host script results:");
     for (const script of host.hostScripts) lines.push(...scriptLines(script));
+  }
+  if (host.trace) {
+    lines.push(
+      "",
+      ...formatTracerouteNormal({ address: host.address, ...host.trace }).trimEnd().split("\n"),
+    );
   }
   lines.push("");
   return lines;

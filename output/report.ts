@@ -11,6 +11,7 @@ import type {
   ScanEvent,
   ScriptEvent,
   ServiceEvent,
+  TracerouteEvent,
 } from "../engine/events.ts";
 import { lookupService } from "../registry/services.ts";
 
@@ -68,6 +69,8 @@ export interface HostReport {
   os?: HostOs;
   /** Host scripts' results. */
   hostScripts?: ScriptRecord[];
+  /** `--traceroute`: the route to the host. */
+  trace?: Omit<TracerouteEvent, "type" | "address">;
 }
 
 /** What is known about a host's operating system. */
@@ -126,6 +129,7 @@ interface MutableHost {
   timedOut: boolean;
   os?: HostOs;
   hostScripts?: ScriptRecord[];
+  trace?: Omit<TracerouteEvent, "type" | "address">;
 }
 
 const PROTOCOL_ORDER: Record<Protocol, number> = { tcp: 0, udp: 1 };
@@ -219,6 +223,11 @@ export class ReportBuilder {
         if (port) (port.scripts ??= []).push(record);
         break;
       }
+      case "traceroute": {
+        const { type: _type, address: _address, ...trace } = event;
+        this.#host(event.address).trace = trace;
+        break;
+      }
       case "host-done":
         // A host-done with timedOut=false must not clear an earlier timeout.
         if (event.timedOut) this.#host(event.address).timedOut = true;
@@ -249,6 +258,7 @@ export class ReportBuilder {
       if (h.latencyMs !== undefined) host.latencyMs = h.latencyMs;
       if (h.os !== undefined) host.os = structuredClone(h.os);
       if (h.hostScripts !== undefined) host.hostScripts = structuredClone(h.hostScripts);
+      if (h.trace !== undefined) host.trace = structuredClone(h.trace);
       return host;
     });
     const startedAt = this.#meta.startedAt ?? this.#start?.time ?? options.now ?? 0;

@@ -11,6 +11,7 @@
  * @module
  */
 import type { PortState, Protocol } from "../engine/events.ts";
+import { formatTracerouteXml } from "../probes/traceroute/format.ts";
 import type { HostReport, PortResult, ScanReport, ScriptRecord, ServiceInfo } from "./report.ts";
 
 /** Options for {@link formatXml}. */
@@ -355,6 +356,9 @@ function hostXml(host: HostReport, report: ScanReport, options: XmlOptions): str
     // nmap's schema has no passive hint; a comment keeps it visible without breaking the DTD.
     const name = p.versionRange ? `${p.family} ${p.versionRange}` : p.family;
     lines.push(`<!-- ${commentText(`passive OS hint: ${name} (${p.confidence}%)`)} -->`);
+  }
+  if (host.trace) {
+    lines.push(formatTracerouteXml({ address: host.address, ...host.trace }).trimEnd());
   }
   if (host.hostScripts?.length) {
     lines.push(`<hostscript>${host.hostScripts.map(scriptXml).join("")}</hostscript>`);

@@ -119,7 +119,7 @@ Deno.test("bad input prints one line and exits 2", async () => {
     [["-iL", "/nonexistent/targets.txt"], /nonexistent/],
     [["--exclude", "127.0.0.1", "127.0.0.1"], /exclusions leave no targets/],
     [["--tpo-ports", "10"], /did you mean --top-ports/],
-    [["--traceroute", "127.0.0.1"], /not supported yet/],
+    [["-sO", "127.0.0.1"], /not supported yet/],
     [["-p"], /needs a value/],
   ];
   for (const [argv, pattern] of cases) {

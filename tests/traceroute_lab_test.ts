@@ -11,7 +11,7 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { labIgnore, labPrerequisites } from "./lab/lab.ts";
-import { formatTracerouteNormal } from "../probes/traceroute/format.ts";
+import { formatTracerouteNormal, formatTracerouteXml } from "../probes/traceroute/format.ts";
 import type { TraceResult } from "../probes/traceroute/traceroute.ts";
 
 const PREFIX = "ptl-tr-";
@@ -111,11 +111,17 @@ async function buildTopology(): Promise<Topology> {
   ];
   await must(
     ["ip", "-batch", "-"],
-    links.map(([a, ia, b, ib]) => `link add ${ia} netns ${a} type veth peer name ${ib} netns ${b}\n`)
+    links.map(([a, ia, b, ib]) =>
+      `link add ${ia} netns ${a} type veth peer name ${ib} netns ${b}\n`
+    )
       .join(""),
   );
   const sh = (n: string, script: string) => must(["ip", "netns", "exec", n, "sh", "-ec", script]);
-  const common = "ip link set lo up\n" +
+  // No duplicate address detection: link-local addresses would stay tentative for a
+  // second, and neighbour discovery (so the first probes) would wait for them.
+  const common = "sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0\n" +
+    "for i in $(ls /proc/sys/net/ipv6/conf); do sysctl -qw net.ipv6.conf.$i.accept_dad=0; done\n" +
+    "ip link set lo up\n" +
     "sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0\n" +
     "sysctl -qw net.ipv4.icmp_msgs_per_sec=1000000 net.ipv4.icmp_msgs_burst=1000000 || true\n";
   const router = "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1\n";
@@ -225,7 +231,6 @@ function hopAddresses(block: string[]): string[] {
 Deno.test({
   name: "traceroute through two routers matches the topology and nmap --traceroute",
   ignore,
-  sanitizeResources: false,
   async fn() {
     if (missing) throw new Error(missing);
     await sweepStale();
@@ -236,15 +241,28 @@ Deno.test({
       names.push(...Object.values(topo.ns));
       const { ns } = topo;
 
-      // The guard: nothing outside the lab is routable from the scanner namespace.
+      // The guard: nothing outside the lab is routable from the scanner namespace, so a
+      // wrong target fails before a probe leaves.
       const routes = await must(["ip", "-n", ns.scan, "route", "show"]);
       ok(!routes.includes("default"), `scanner namespace has a default route: ${routes}`);
+      const stray = await run([
+        "ip",
+        "netns",
+        "exec",
+        ns.scan,
+        Deno.execPath(),
+        "run",
+        "-A",
+        RUNNER,
+        "198.18.99.1",
+      ]);
+      ok(stray.code !== 0 && /no route/.test(stray.stderr), `stray target: ${stray.stderr}`);
 
       const tcp = await trace(ns.scan, [DST, "--port", String(OPEN_PORT), "--timeout", "1500"]);
       ok(tcp.result.reached, JSON.stringify(tcp.result));
       deepEqual(tcp.result.hops.map((h) => h.address), HOPS4);
       deepEqual(tcp.result.hops.map((h) => h.ttl), [1, 2, 3]);
-      for (const h of tcp.result.hops) {
+      for (const h of [...tcp.result.hops]) {
         ok(h.rttMs !== undefined && h.rttMs >= 0 && h.rttMs < 1000, `hop ${h.ttl} rtt ${h.rttMs}`);
       }
       equal(formatTracerouteNormal(tcp.result), tcp.text);
@@ -261,11 +279,21 @@ Deno.test({
       const v6 = await trace(ns.scan, [DST6, "--port", String(OPEN_PORT)]);
       ok(v6.result.reached, JSON.stringify(v6.result));
       deepEqual(v6.result.hops.map((h) => h.address), HOPS6);
+      // Neighbour discovery is prompt (no DAD): every hop answers the first burst.
+      ok(v6.result.hops.every((h) => h.rttMs! < 500), v6.text);
       const v6icmp = await trace(ns.scan, [DST6]);
       deepEqual(v6icmp.result.hops.map((h) => h.address), HOPS6);
 
       // A hop limit below the distance: the routers only, not reached.
-      const short = await trace(ns.scan, [DST, "--port", "80", "--max-hops", "2", "--timeout", "300"]);
+      const short = await trace(ns.scan, [
+        DST,
+        "--port",
+        "80",
+        "--max-hops",
+        "2",
+        "--timeout",
+        "300",
+      ]);
       equal(short.result.reached, false);
       deepEqual(short.result.hops.map((h) => h.address), HOPS4.slice(0, 2));
 
@@ -275,32 +303,54 @@ Deno.test({
         console.warn(`skipping the nmap comparison: ${why}`);
         return;
       }
-      const nmapRun = await run([
-        "ip",
-        "netns",
-        "exec",
-        ns.scan,
-        "nmap",
+      const nmap = async (args: string[]) => {
+        const r = await run(["ip", "netns", "exec", ns.scan, "nmap", ...args]);
+        equal(r.code, 0, r.stderr);
+        return r.stdout;
+      };
+      const synOut = await nmap(["-sS", "-p", String(OPEN_PORT), "--traceroute", "-Pn", "-n", DST]);
+      const block = nmapTraceBlock(synOut);
+      ok(block.length > 2, `no TRACEROUTE section in nmap output:\n${synOut}`);
+      deepEqual(hopAddresses(block), HOPS4, block.join("\n"));
+      // Same header and hop addresses as nmap; RTTs differ run to run.
+      const ours = tcp.text.split("\n");
+      equal(ours[0], block[0]);
+      equal(ours[1], block[1]);
+      deepEqual(hopAddresses(ours), hopAddresses(block));
+      for (
+        const [args, mine] of [[["-sn", "-PE", DST], icmp.text], [
+          ["-6", "-sn", "-PE", DST6],
+          v6icmp.text,
+        ]] as const
+      ) {
+        const b = nmapTraceBlock(await nmap([...args, "--traceroute", "-n"]));
+        const m = mine.split("\n");
+        equal(m[0], b[0], "ICMP traces name the protocol as nmap does");
+        deepEqual(hopAddresses(m), hopAddresses(b));
+      }
+      // XML: nmap's <trace> element, RTTs aside, is ours.
+      const xml = await nmap([
         "-sS",
         "-p",
         String(OPEN_PORT),
         "--traceroute",
         "-Pn",
         "-n",
+        "-oX",
+        "-",
         DST,
       ]);
-      equal(nmapRun.code, 0, nmapRun.stderr);
-      const block = nmapTraceBlock(nmapRun.stdout);
-      ok(block.length > 2, `no TRACEROUTE section in nmap output:\n${nmapRun.stdout}`);
-      deepEqual(hopAddresses(block), HOPS4, block.join("\n"));
-      // Same header and hop addresses as nmap; RTTs differ run to run.
-      const ours = tcp.text.split("\n");
-      equal(ours[0], block[0]);
-      deepEqual(hopAddresses(ours), hopAddresses(block));
+      const theirs = /<trace[ >][\s\S]*?<\/trace>/.exec(xml)?.[0];
+      ok(theirs, `no <trace> in nmap XML:\n${xml}`);
+      const noRtt = (x: string) => x.replace(/ rtt="[0-9.]+"/g, ' rtt="-"');
+      equal(noRtt(formatTracerouteXml(tcp.result)), noRtt(theirs));
     } finally {
-      await teardown(topo, names.length > 0 ? names : (await namespaces()).filter((n) =>
-        n.startsWith(`${PREFIX}${Deno.pid}x`)
-      ));
+      await teardown(
+        topo,
+        names.length > 0
+          ? names
+          : (await namespaces()).filter((n) => n.startsWith(`${PREFIX}${Deno.pid}x`)),
+      );
       const left = (await namespaces()).filter((n) => n.startsWith(`${PREFIX}${Deno.pid}x`));
       deepEqual(left, [], "every namespace of this run is deleted");
     }

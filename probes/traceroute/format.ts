@@ -54,9 +54,9 @@ export function formatTracerouteNormal(result: TraceResult): string {
   const hopWidth = Math.max(...rows.map((r) => r[0].length));
   const rttWidth = Math.max(...rows.filter((r) => r[2] !== "").map((r) => r[1].length));
   const lines = rows.map((r) =>
-    r[2] === "" ? `${r[0].padEnd(hopWidth)} ${r[1]}` : `${r[0].padEnd(hopWidth)} ${
-      r[1].padEnd(rttWidth)
-    } ${r[2]}`
+    r[2] === ""
+      ? `${r[0].padEnd(hopWidth)} ${r[1]}`
+      : `${r[0].padEnd(hopWidth)} ${r[1].padEnd(rttWidth)} ${r[2]}`
   );
   return [`TRACEROUTE (using ${usingText(result)})`, ...lines].join("\n");
 }

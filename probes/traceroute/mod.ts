@@ -5,3 +5,4 @@
  * @module
  */
 export * from "./traceroute.ts";
+export * from "./format.ts";

@@ -13,7 +13,10 @@ import { type TraceProtocol, traceroute, type TracerouteOptions } from "./tracer
 /** Parse the runner's arguments. */
 export function parseRunnerArgs(
   args: readonly string[],
-): { target: { address: string; port?: number; protocol?: TraceProtocol }; options: TracerouteOptions } {
+): {
+  target: { address: string; port?: number; protocol?: TraceProtocol };
+  options: TracerouteOptions;
+} {
   let address: string | undefined;
   let port: number | undefined;
   let protocol: TraceProtocol | undefined;

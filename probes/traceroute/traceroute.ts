@@ -512,11 +512,7 @@ export function openNativeTraceTransport(
     let s = sockets.get(key);
     if (!s) {
       const next = packet[6];
-      const protocol = next === IpProtocol.TCP
-        ? "tcp"
-        : next === IpProtocol.UDP
-        ? "udp"
-        : "icmpv6";
+      const protocol = next === IpProtocol.TCP ? "tcp" : next === IpProtocol.UDP ? "udp" : "icmpv6";
       s = v6
         ? RawSocket.open(6, { protocol, source, hopLimit: ttl })
         : RawSocket.open(4, { sendBufferBytes: 1 << 20 });
