@@ -1,6 +1,7 @@
 /**
  * The `portolan` command: argv -> Options -> ScanPlan -> events -> writers.
- * The only place that calls Deno.exit. Exit codes: 0 done, 1 runtime failure, 2 usage error.
+ * The only place that calls Deno.exit. Exit codes: 0 done, 1 runtime failure, 2 usage error,
+ * 130 interrupted (Ctrl-C or SIGTERM; the outputs and a resume file were written).
  * @module
  */
 import { parseArgs } from "./cli/args.ts";
@@ -17,11 +18,20 @@ import { formatPassiveHint } from "./probes/os/passive.ts";
 import { passiveFromPcap } from "./probes/os/pcap_passive.ts";
 import type { ScanPlan } from "./engine/plan_types.ts";
 import { ReportBuilder } from "./output/report.ts";
+import {
+  readResumeFile,
+  resumePathFor,
+  ResumeRecorder,
+  type ResumeState,
+  resumeState,
+  writeResumeFile,
+} from "./engine/resume.ts";
 import { formatNormal, formatStartLine } from "./output/normal.ts";
 import { formatJson } from "./output/json.ts";
 import { formatXml } from "./output/xml.ts";
 import { formatGrepable } from "./output/grepable.ts";
 import { formatHtml } from "./output/html.ts";
+import { auditReport } from "./output/audit.ts";
 import { NdjsonWriter } from "./output/ndjson.ts";
 import { raiseOpenFileLimit } from "./native/libc.ts";
 import meta from "./deno.json" with { type: "json" };
@@ -63,7 +73,15 @@ export async function runCommand(
 ): Promise<number> {
   let debug = 0;
   try {
-    const options = parseArgs(argv);
+    let options = parseArgs(argv);
+    let resume: ResumeState | undefined;
+    if (options.resumeFile !== undefined) {
+      // Every option comes back from the file, the seed too, so the plan is the same one.
+      const file = await readResumeFile(options.resumeFile);
+      argv = file.argv;
+      options = { ...parseArgs(argv), seed: file.seed };
+      resume = resumeState(file);
+    }
     debug = options.debug;
     if (options.help) {
       io.stdout(helpText());
@@ -88,8 +106,8 @@ export async function runCommand(
     try {
       const plan = await buildPlan(options, hooks);
       if (options.listScan) return listScan(plan, io, outputs);
-      await scanAndReport(argv, options, plan, io, outputs);
-      return 0;
+      const interrupted = await scanAndReport(argv, options, plan, { io, outputs, resume });
+      return interrupted ? 130 : 0;
     } finally {
       outputs.close();
     }
@@ -247,13 +265,21 @@ function listScan(plan: ScanPlan, io: CommandIo, outputs: Outputs): number {
   return 0;
 }
 
+/** Where a scan writes, and the interrupted scan it continues, if any. */
+interface ScanContext {
+  io: CommandIo;
+  outputs: Outputs;
+  resume?: ResumeState;
+}
+
+/** Scan and write every output; true when the scan was interrupted (a resume file was written). */
 async function scanAndReport(
   argv: string[],
   options: Options,
   plan: ScanPlan,
-  io: CommandIo,
-  outputs: Outputs,
-): Promise<void> {
+  context: ScanContext,
+): Promise<boolean> {
+  const { io, outputs, resume } = context;
   if (plan.fallbackReason) io.stderr(`portolan: note: ${plan.fallbackReason}\n`);
   if (plan.scanType === "connect") tryRaiseOpenFileLimit();
   const controller = new AbortController();
@@ -279,12 +305,14 @@ async function scanAndReport(
   const events = outputs.has("events")
     ? new NdjsonWriter((line) => outputs.write("events", line), { args, version: meta.version })
     : undefined;
+  const recorder = new ResumeRecorder(resume);
   const status = new LiveStatus(io, options);
   const startLine = formatStartLine(meta.version, new Date()) + "\n";
   if (!outputs.machineOnStdout) io.stdout(startLine);
   try {
-    for await (const event of runPlan(plan, { signal: controller.signal })) {
+    for await (const event of runPlan(plan, { signal: controller.signal, resume })) {
       builder.add(event);
+      recorder.add(event);
       events?.write(event);
       reportLive(event, status);
     }
@@ -292,7 +320,7 @@ async function scanAndReport(
     status.stop();
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   }
-  const report = builder.build();
+  const report = options.audit ? auditReport(builder.build()) : builder.build();
   const text = formatNormal(report, {
     reason: options.reason,
     openOnly: options.openOnly,
@@ -314,6 +342,26 @@ async function scanAndReport(
       formatGrepable(report, { scannedPorts, verbosity: options.verbosity }),
     );
   }
+  if (!controller.signal.aborted || !report.partial) return false;
+  const path = resumePathFor([
+    options.normalOutput,
+    options.xmlOutput,
+    options.grepableOutput,
+    options.jsonOutput,
+    options.htmlOutput,
+    options.eventsOutput,
+  ]);
+  try {
+    await writeResumeFile(
+      path,
+      recorder.file(report, { argv, seed: plan.seed, version: meta.version }),
+    );
+    io.stderr(`portolan: scan interrupted; continue it with: portolan --resume ${path}\n`);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split(":")[0] : String(error);
+    io.stderr(`portolan: scan interrupted; cannot write the resume file '${path}': ${reason}\n`);
+  }
+  return true;
 }
 
 /** A connect scan wants many sockets at once; raising the soft limit is best effort. */

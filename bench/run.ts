@@ -1,14 +1,15 @@
 /**
- * `deno task bench [connect|raw|sweep|udp|memory ...]`: Portolan side by side with its peers,
- * in one run, as ratios (bench/README.md). Without names every benchmark runs; those whose
- * prerequisites are missing (root and the network lab, nmap, zmap, masscan) are skipped with
- * a message saying what is missing.
+ * `deno task bench [connect|raw|sweep|udp|memory|service ...]`: Portolan side by side with its
+ * peers, in one run, as ratios (bench/README.md). Without names every benchmark runs; those
+ * whose prerequisites are missing (root and the network lab, nmap, zmap, masscan, the service
+ * packages) are skipped with a message saying what is missing.
  *
  * - connect: -sT -p- of 127.0.0.1 vs nmap (loopback only, no lab needed)
  * - raw:     -sS -p- of one lab host vs nmap -sS -p- -T4
  * - sweep:   -sS -p 80 of a sparse AnyIP /16 in the lab vs zmap and masscan
  * - udp:     -sU of our top 100 UDP ports of one lab host vs nmap, same port list
  * - memory:  heap of a /8 SYN scan through a fake transport (nothing sent)
+ * - service: -sV of real services (nginx, sshd, redis, ...) on one lab host vs nmap -sV
  *
  * Every packet of the lab benchmarks goes to network namespaces the run creates and deletes
  * (tests/lab/lab.ts); the scanners run in a namespace without a default route.
@@ -22,6 +23,8 @@ import { rawBench } from "./raw.ts";
 import { sweepBench } from "./sweep.ts";
 import { udpBench } from "./udp.ts";
 import { memoryBench } from "./memory.ts";
+import { serviceBench } from "./service.ts";
+import { serviceLabMissing } from "./service_lab.ts";
 
 /** A benchmark: what it needs, and how to run it. */
 interface Bench {
@@ -47,6 +50,11 @@ const BENCHES: Bench[] = [
   { name: "sweep", missing: () => needLabAnd(["zmap"]), run: sweepBench },
   { name: "udp", missing: () => needLabAnd(["nmap"]), run: udpBench },
   { name: "memory", missing: () => Promise.resolve(undefined), run: memoryBench },
+  {
+    name: "service",
+    missing: async () => (await needLabAnd(["nmap"])) ?? serviceLabMissing(),
+    run: serviceBench,
+  },
 ];
 
 /** Run the benchmarks named in `names` (all when empty); returns their results. */

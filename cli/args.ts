@@ -76,7 +76,6 @@ export const NOT_SUPPORTED_YET: Readonly<Record<string, string>> = {
   // Output
   "-oS": "script kiddie output",
   "-oM": "machine output",
-  "--resume": "resuming a scan",
   "--packet-trace": "packet tracing",
   "--iflist": "interface listing",
   "--stylesheet": "XML stylesheets",
@@ -246,6 +245,7 @@ const LONG_OPTIONS: Readonly<Record<string, LongOption>> = {
   "os-passive": { value: true, apply: setValue("osPassiveFile") },
   "osscan-guess": { value: false, apply: set("osscanGuess", true) },
   "traceroute": { value: false, apply: set("traceroute", true) },
+  "audit": { value: false, apply: set("audit", true) },
   "fuzzy": { value: false, apply: set("osscanGuess", true) },
   "osscan-limit": { value: false, apply: set("osscanLimit", true) },
   "max-os-tries": {
@@ -296,6 +296,7 @@ const LONG_OPTIONS: Readonly<Record<string, LongOption>> = {
   "version-light": { value: false, apply: setLevel("versionIntensity", 2) },
   "version-all": { value: false, apply: setLevel("versionIntensity", 9) },
   "append-output": { value: false, apply: set("appendOutput", true) },
+  "resume": { value: true, apply: setValue("resumeFile") },
   "help": { value: false, apply: set("help", true) },
   "version": { value: false, apply: set("version", true) },
 };
@@ -392,7 +393,19 @@ export function parseArgs(argv: string[]): Options {
   }
   // Help and version win over everything else, as they do in nmap.
   if (!state.options.help && !state.options.version) validate(state.options);
+  if (state.options.resumeFile !== undefined && !resumeAlone(argv)) {
+    // As nmap: a resumed scan runs with exactly the options it was started with.
+    throw new UsageError(
+      "--resume takes no other option or target (the scan's options come from the resume file)",
+    );
+  }
   return state.options;
+}
+
+/** True for `--resume FILE` (or `--resume=FILE`, `-resume FILE`) and nothing else. */
+function resumeAlone(argv: string[]): boolean {
+  if (argv.length === 1) return /^--?resume=/.test(argv[0]);
+  return argv.length === 2 && /^--?resume$/.test(argv[0]);
 }
 
 interface Cursor {

@@ -76,6 +76,8 @@ OUTPUT:
   -oA <basename>: Output in the major formats at once (.nmap, .xml, .gnmap, .json)
   --json-lines <file>: Stream one JSON object per event as it happens ("-" for stdout)
   --append-output: Append to rather than clobber specified output files
+  --resume <file>: Continue an interrupted scan (Ctrl-C or SIGTERM writes the outputs,
+    marked partial, and <first output>.resume.json or ./portolan.resume.json; exit 130)
   -v: Increase verbosity level (use -vv, -vvv or -v<level> for more)
   -d: Increase debugging level (use -dd or -d<level> for more)
   --reason: Display the reason a port is in a particular state
@@ -85,6 +87,7 @@ OUTPUT:
 MISC:
   -A: Enable OS detection, version detection, script scanning, and traceroute
   --traceroute: Trace hop path to each host (needs raw sockets)
+  --audit: Rate every open port's risk and say how to secure it (best with -sV --script vuln)
   -V/--version: Print version number
   -h/--help: Print this help summary page.
 EXAMPLES:

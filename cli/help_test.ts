@@ -44,6 +44,7 @@ const SAMPLE_VALUES: Record<string, string> = {
   "--script-timeout": "10s",
   "--max-os-tries": "2",
   "--json-lines": "events.ndjson",
+  "--resume": "scan.resume.json",
 };
 
 Deno.test("the help text names a sensible set of options", () => {

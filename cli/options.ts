@@ -67,6 +67,8 @@ export interface Options {
   osscanLimit: boolean;
   /** `--max-os-tries N`. */
   maxOsTries?: number;
+  /** `--audit`: risk and a recommendation for every open port, summarised per host. */
+  audit?: boolean;
   /** `--traceroute`: trace the route to each host after the scan. */
   traceroute: boolean;
   /** `-A`: -O -sV -sC --traceroute. */
@@ -117,6 +119,11 @@ export interface Options {
   grepableOutput?: string;
   /** `--json-lines FILE`: one JSON object per event as it happens (`-` for stdout). */
   eventsOutput?: string;
+  /**
+   * `--resume FILE`: continue an interrupted scan; every other option comes from the file, so
+   * nothing else may be given with it.
+   */
+  resumeFile?: string;
   /** `--append-output`: append to output files instead of replacing them. */
   appendOutput: boolean;
   /** `-h` / `--help`. */

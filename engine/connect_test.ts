@@ -575,3 +575,45 @@ Deno.test("default transport: an unanswered connect times out and frees its sock
     listener.close();
   }
 });
+
+Deno.test("resumed scan: finished hosts and settled ports get no connect", async () => {
+  const fake = fakeConnect(() => ({ kind: "refused", rttMs: 1 }));
+  const ports = Array.from({ length: 20 }, (_, i) => i + 1);
+  const events = await collect(
+    makePlan(["127.0.0.1", "127.0.0.2"], ports, {
+      plan: {
+        skip: {
+          host: (address) => address === "127.0.0.2",
+          port: (_address, protocol, port) => protocol === "tcp" && port % 2 === 0,
+        },
+      },
+    }),
+    { connect: fake.connect },
+  );
+  assertEquals(fake.order.length, 10);
+  assert(fake.order.every((port) => port % 2 === 1));
+  assertEquals(portEvents(events, "127.0.0.1").length, 10);
+  assertEquals(events.filter((e) => "address" in e && e.address === "127.0.0.2").length, 0);
+  assert(events.some((e) => e.type === "host-done" && e.address === "127.0.0.1"));
+});
+
+Deno.test("an interrupt that cuts connects short leaves their ports undecided, not filtered", async () => {
+  const controller = new AbortController();
+  const fake = fakeConnect(async (_address, _port, tryNo) => {
+    if (tryNo === 0) {
+      await sleep(5);
+      return { kind: "timeout" };
+    }
+    // The retry hangs until the interrupt aborts it, as a real connect would.
+    while (!controller.signal.aborted) await sleep(5);
+    return { kind: "timeout" };
+  });
+  setTimeout(() => controller.abort(), 100);
+  const events = await collect(
+    makePlan(["127.0.0.1"], [1, 2, 3, 4], { timing: { maxRetries: 3 } }),
+    { connect: fake.connect, signal: controller.signal },
+  );
+  assertEquals(portEvents(events).length, 0);
+  assert(!events.some((e) => e.type === "host-done"));
+  assertEquals(events.at(-1), { ...events.at(-1)!, type: "end", partial: true });
+});

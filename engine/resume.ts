@@ -151,7 +151,10 @@ export class ResumeRecorder {
           finished: this.#finished.has(host.address) || host.timedOut,
           timedOut: host.timedOut,
           ports,
-          runs: [...runs.values()].map(({ run, list }) => ({ ...run, ports: formatPortList(list) })),
+          runs: [...runs.values()].map(({ run, list }) => ({
+            ...run,
+            ports: formatPortList(list),
+          })),
         };
         if (host.hostname !== undefined) out.hostname = host.hostname;
         if (host.latencyMs !== undefined) out.latencyMs = host.latencyMs;
@@ -312,7 +315,13 @@ export function resumeState(file: ResumeFile): ResumeState {
         ...(p.rttMs !== undefined ? { rttMs: p.rttMs } : {}),
       });
       if (p.service) {
-        services.push({ ...p.service, type: "service", address, protocol: p.protocol, port: p.port });
+        services.push({
+          ...p.service,
+          type: "service",
+          address,
+          protocol: p.protocol,
+          port: p.port,
+        });
       }
     }
     for (const run of host.runs) {

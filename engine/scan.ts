@@ -115,8 +115,10 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
     if (event.type === "service") {
       versionDone.add(`${event.address} ${event.protocol}/${event.port}`);
       const port = scriptTargets.get(event.address)?.get(`${event.protocol}/${event.port}`);
-      if (port) port.service = { name: event.name, product: event.product, version: event.version };
-      if (port && event.tunnel) port.service!.tunnel = event.tunnel;
+      if (port) {
+        port.service = { name: event.name, product: event.product, version: event.version };
+        if (event.tunnel) port.service.tunnel = event.tunnel;
+      }
     }
     if (event.type === "os" && event.active) osDone.add(event.address);
     if (plan.serviceDetection && event.type === "port" && wantsVersion(event)) {

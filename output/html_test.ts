@@ -1,3 +1,8 @@
+/** The renderer must survive any shape in `audit`, so tests put arbitrary values there. */
+function setAudit(port: unknown, value: unknown): void {
+  (port as { audit?: unknown }).audit = value;
+}
+
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { escapeHtml, formatHtml } from "./html.ts";
@@ -110,14 +115,14 @@ function serviceEvents(): ScanEvent[] {
 function auditedReport(): ScanReport {
   const r = report(serviceEvents(), ["-sV", "-p", "20-30,443", "127.0.0.1"]);
   const ports = r.hosts[0].ports as Array<PortResult & { audit?: unknown }>;
-  ports.find((p) => p.port === 22)!.audit = {
+  setAudit(ports.find((p) => p.port === 22)!, {
     risk: "low",
     recommendation: "Disable password logins.",
-  };
-  ports.find((p) => p.port === 443)!.audit = [
+  });
+  setAudit(ports.find((p) => p.port === 443)!, [
     { risk: "medium", recommendation: "Replace the self-signed certificate." },
     { risk: 9.8, recommendation: "Upgrade nginx.", title: "CVE-2026-0001" },
-  ];
+  ]);
   return r;
 }
 
@@ -328,9 +333,9 @@ Deno.test("optional fields of the wrong shape are ignored, not fatal", () => {
     os?: unknown;
     ports: Array<PortResult & { audit?: unknown }>;
   };
-  host.ports[0].audit = "high";
-  host.ports[1].audit = null;
-  host.ports[2].audit = [42, { foo: 1 }, { risk: { nested: true } }];
+  setAudit(host.ports[0], "high");
+  setAudit(host.ports[1], null);
+  setAudit(host.ports[2], [42, { foo: 1 }, { risk: { nested: true } }]);
   host.os = { active: { matches: [null, 7, { accuracy: "x" }] }, passive: { reasons: "no" } };
   const html = formatHtml(r);
   assert.ok(!html.includes(`class="risks"`));
@@ -360,7 +365,7 @@ Deno.test("XSS: strings from the network are escaped everywhere", () => {
   events.push({ type: "warning", message: evil });
   const r = foldEvents(events, meta(["-sV", evil, "127.0.0.1"]), { serviceName: STUB_SERVICES });
   const ports = r.hosts[0].ports as Array<PortResult & { audit?: unknown }>;
-  ports[0].audit = { risk: evil, recommendation: img, title: attr };
+  setAudit(ports[0], { risk: evil, recommendation: img, title: attr });
   r.hosts[0].os = {
     active: { fingerprint: evil, matches: [{ name: evil, accuracy: 90, cpe: [] }], exact: true },
   };

@@ -31,6 +31,7 @@ function portJson(port: PortResult): { [key: string]: Json } {
     // Key order follows the ServiceEvent type; absent optional fields are left out.
     out.serviceInfo = JSON.parse(JSON.stringify(port.serviceInfo)) as Json;
   }
+  if (port.audit !== undefined) out.audit = JSON.parse(JSON.stringify(port.audit)) as Json;
   if (port.scripts !== undefined) out.scripts = JSON.parse(JSON.stringify(port.scripts)) as Json;
   return out;
 }
@@ -45,6 +46,7 @@ function hostJson(host: HostReport): { [key: string]: Json } {
   out.ports = host.ports.map(portJson);
   if (host.os?.passive) out.osPassive = JSON.parse(JSON.stringify(host.os.passive)) as Json;
   if (host.os?.active) out.os = JSON.parse(JSON.stringify(host.os.active)) as Json;
+  if (host.audit) out.audit = JSON.parse(JSON.stringify(host.audit)) as Json;
   if (host.trace) out.trace = JSON.parse(JSON.stringify(host.trace)) as Json;
   if (host.hostScripts) out.hostScripts = JSON.parse(JSON.stringify(host.hostScripts)) as Json;
   return out;

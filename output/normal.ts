@@ -182,6 +182,7 @@ function formatHost(
     lines.push("", "Host script results:");
     for (const script of host.hostScripts) lines.push(...scriptLines(script));
   }
+  if (host.audit) lines.push(...auditLines(host));
   if (host.trace) {
     lines.push(
       "",
@@ -203,6 +204,25 @@ function scriptLines(script: ScriptRecord): string[] {
     `| ${script.id}: `.trimEnd(),
     ...body.map((line, i) => `${i === body.length - 1 ? "|_" : "| "}  ${line}`.trimEnd()),
   ];
+}
+
+/** `--audit`: the headline, then one line per open port, riskiest first. */
+function auditLines(host: HostReport): string[] {
+  const order = ["critical", "high", "medium", "low", "info"];
+  const audited = host.ports.filter((p) => p.audit !== undefined)
+    .sort((a, b) => order.indexOf(a.audit!.risk) - order.indexOf(b.audit!.risk));
+  const lines = ["", `AUDIT: ${host.audit!.headline}`];
+  for (const p of audited) {
+    const a = p.audit!;
+    lines.push(
+      `${a.risk.toUpperCase().padEnd(8)} ${p.port}/${p.protocol} ${p.service ?? "unknown"}`,
+    );
+    // Findings name their port already; strip that prefix so each reads as one fact.
+    const prefix = new RegExp(`^${p.port}/${p.protocol}( [^:]*)?: `);
+    for (const finding of a.findings) lines.push(`         - ${finding.replace(prefix, "")}`);
+    lines.push(`         -> ${a.recommendation}`);
+  }
+  return lines;
 }
 
 /** OS lines: active detection as nmap prints it, then the passive hint. */

@@ -44,6 +44,15 @@ export interface PortResult {
   serviceInfo?: ServiceInfo;
   /** Port scripts' results, in the order they finished. */
   scripts?: ScriptRecord[];
+  /** `--audit`: risk and what to do about this port. */
+  audit?: PortAudit;
+}
+
+/** The audit of one open port: the seed's advice, made concrete. */
+export interface PortAudit {
+  risk: "info" | "low" | "medium" | "high" | "critical";
+  findings: string[];
+  recommendation: string;
 }
 
 /** One script's result: a script event without its addressing. */
@@ -71,6 +80,8 @@ export interface HostReport {
   hostScripts?: ScriptRecord[];
   /** `--traceroute`: the route to the host. */
   trace?: Omit<TracerouteEvent, "type" | "address">;
+  /** `--audit`: the host's risk summary. */
+  audit?: { counts: Record<PortAudit["risk"], number>; headline: string };
 }
 
 /** What is known about a host's operating system. */

@@ -657,29 +657,102 @@ export function matchDnsVersion(detail: string | undefined): ServiceMatch {
   return found({ name: "domain" });
 }
 
-/** Match an SNMP sysDescr.0 value: the OS leads Net-SNMP and most agents' descriptions. */
-export function matchSnmpDescr(detail: string | undefined): ServiceMatch {
-  if (detail === undefined || /^SNMPv3$|error-status/.test(detail)) {
-    return found({ name: "snmp", extraInfo: detail });
-  }
-  const os = /^Linux /.test(detail)
-    ? "Linux"
-    : /Windows/.test(detail)
-    ? "Windows"
-    : /^FreeBSD/.test(detail)
-    ? "FreeBSD"
-    : /Cisco IOS/.test(detail)
-    ? undefined
+/**
+ * SNMP agents by the IANA private enterprise number in their RFC 3411 snmpEngineID (the IANA
+ * "Private Enterprise Numbers" registry): the product, its CPE vendor/product, the OS it implies.
+ */
+const SNMP_ENTERPRISES: ReadonlyMap<
+  number,
+  { product: string; vendor?: [string, string]; os?: string; device?: string }
+> = new Map([
+  [8072, { product: "net-snmp", vendor: ["net-snmp", "net-snmp"] }],
+  [2021, { product: "ucd-snmp" }], // UC Davis: Net-SNMP before it was renamed
+  [9, { product: "Cisco SNMP service" }],
+  [11, { product: "HP SNMP agent" }],
+  [311, { product: "Microsoft Windows SNMP service", os: "Windows" }],
+  [2011, { product: "Huawei SNMP agent" }],
+  [2636, { product: "Juniper SNMP agent", os: "JUNOS" }],
+  [4526, { product: "Netgear SNMP agent" }],
+  [6876, { product: "VMware SNMP agent" }],
+  [12356, { product: "Fortinet SNMP agent", device: "firewall" }],
+  [14988, { product: "MikroTik RouterOS SNMP agent", os: "RouterOS", device: "router" }],
+  [25461, { product: "Palo Alto Networks SNMP agent", device: "firewall" }],
+  [30065, { product: "Arista SNMP agent", device: "switch" }],
+  [41112, { product: "Ubiquiti SNMP agent" }],
+]);
+
+/** What an SNMP agent told us: its v1/v2c answer and its SNMPv3 engine (RFC 3411 §5). */
+export interface SnmpAgentFacts {
+  /** The v1/v2c recogniser's detail: sysDescr.0, or "SNMPv2c" / "..., error-status N". */
+  detail?: string;
+  /** From an SNMPv3 discovery Report (registry/udp_payloads.ts `parseSnmpV3Report`). */
+  engine?: { enterprise?: number; boots: number; time: number };
+}
+
+/** "17 seconds", "3h 25m", "12d 4h": an uptime short enough for extra info. */
+function uptime(seconds: number): string {
+  if (seconds < 60) return `${seconds} seconds`;
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor(seconds / 3600) % 24;
+  const m = Math.floor(seconds / 60) % 60;
+  return d > 0 ? `${d}d ${h}h` : h > 0 ? `${h}h ${m}m` : `${m}m ${seconds % 60}s`;
+}
+
+/**
+ * Match an SNMP agent: the product comes from the vendor's enterprise number in its SNMPv3
+ * engine ID (8072 = Net-SNMP), the OS from sysDescr.0 (which Net-SNMP and most agents begin
+ * with the OS name), uptime from snmpEngineTime.
+ *
+ * @example
+ * ```ts
+ * const m = matchSnmpAgent({ detail: "Linux gw 6.1.0", engine: { enterprise: 8072, boots: 3, time: 17 } });
+ * // { name: "snmp", product: "net-snmp", osHint: "Linux", extraInfo: "sysDescr: Linux gw 6.1.0; ...", ... }
+ * ```
+ */
+export function matchSnmpAgent(facts: SnmpAgentFacts): ServiceMatch {
+  const { detail, engine } = facts;
+  const descr = detail !== undefined && !/^SNMPv(?:1|2c|3)(?:,|$)/.test(detail)
+    ? detail
     : undefined;
-  const device = /Cisco IOS|RouterOS|JUNOS/i.test(detail) ? "router" : undefined;
+  const vendor = engine?.enterprise !== undefined
+    ? SNMP_ENTERPRISES.get(engine.enterprise)
+    : undefined;
+  const extra: string[] = [];
+  if (descr !== undefined) extra.push(`sysDescr: ${printable(descr, 100)}`);
+  else if (detail !== undefined) extra.push(detail);
+  if (engine !== undefined) {
+    if (descr === undefined && detail === undefined) extra.push("SNMPv3");
+    if (vendor === undefined && engine.enterprise !== undefined) {
+      extra.push(`enterprise ${engine.enterprise}`);
+    }
+    extra.push(`engine boots ${engine.boots}, up ${uptime(engine.time)}`);
+  }
+  const os = descr === undefined
+    ? vendor?.os
+    : /^Linux /.test(descr)
+    ? "Linux"
+    : /Windows/.test(descr)
+    ? "Windows"
+    : /^FreeBSD/.test(descr)
+    ? "FreeBSD"
+    : vendor?.os;
+  const device = descr !== undefined && /Cisco IOS|RouterOS|JUNOS/i.test(descr)
+    ? "router"
+    : vendor?.device;
+  const product = vendor?.product ?? (descr !== undefined ? "SNMP agent" : undefined);
   return found({
     name: "snmp",
-    product: "SNMP agent",
-    extraInfo: `sysDescr: ${printable(detail, 100)}`,
+    product,
+    extraInfo: extra.length > 0 ? extra.join("; ") : undefined,
     osHint: os,
     deviceType: device,
-    confidence: 7,
-  });
+    confidence: vendor !== undefined ? 8 : descr !== undefined ? 7 : 6,
+  }, vendor?.vendor);
+}
+
+/** Match an SNMP sysDescr.0 value alone: the OS leads Net-SNMP and most agents' descriptions. */
+export function matchSnmpDescr(detail: string | undefined): ServiceMatch {
+  return matchSnmpAgent({ detail });
 }
 
 // ---------------------------------------------------------------------------------------------

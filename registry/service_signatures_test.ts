@@ -4,6 +4,7 @@ import {
   looksLikeTls,
   matchDnsVersion,
   matchService,
+  matchSnmpAgent,
   matchSnmpDescr,
   parseHttpResponse,
   SERVICE_SIGNATURES,
@@ -229,6 +230,37 @@ Deno.test("DNS version.bind and SNMP sysDescr text", () => {
   const s = matchSnmpDescr("Linux gw 6.1.0-18-amd64 #1 SMP x86_64");
   equal(s.osHint, "Linux");
   ok(s.extraInfo?.includes("6.1.0-18-amd64"));
+});
+
+Deno.test("SNMP agent: product from the v3 engine's enterprise, OS from sysDescr, uptime", () => {
+  const descr = "Linux vm 6.18.44-fc-v782 #1 SMP PREEMPT_DYNAMIC x86_64";
+  const n = matchSnmpAgent({ detail: descr, engine: { enterprise: 8072, boots: 3, time: 17 } });
+  deepEqual([n.name, n.product, n.version, n.osHint], ["snmp", "net-snmp", undefined, "Linux"]);
+  equal(n.extraInfo, `sysDescr: ${descr}; engine boots 3, up 17 seconds`);
+  ok(n.cpe.includes("cpe:2.3:a:net-snmp:net-snmp:*:*:*:*:*:*:*:*"));
+  ok(n.cpe.some((c) => c.startsWith("cpe:2.3:o:linux:linux_kernel")));
+  // The v3 engine alone (community refused): still the product, the OS from the vendor.
+  const w = matchSnmpAgent({ engine: { enterprise: 311, boots: 1, time: 90061 } });
+  deepEqual([w.product, w.osHint, w.extraInfo], [
+    "Microsoft Windows SNMP service",
+    "Windows",
+    "SNMPv3; engine boots 1, up 1d 1h",
+  ]);
+  equal(matchSnmpAgent({ engine: { enterprise: 2021, boots: 1, time: 3700 } }).product, "ucd-snmp");
+  // An enterprise we do not list is reported, not named.
+  const u = matchSnmpAgent({
+    detail: "SNMPv2c, error-status 2",
+    engine: { enterprise: 99999, boots: 1, time: 61 },
+  });
+  deepEqual([u.product, u.extraInfo], [
+    undefined,
+    "SNMPv2c, error-status 2; enterprise 99999; engine boots 1, up 1m 1s",
+  ]);
+  // sysDescr alone keeps the generic product; a bare version label is no sysDescr.
+  const d = matchSnmpAgent({ detail: "FreeBSD fw 14.0-RELEASE amd64" });
+  deepEqual([d.product, d.osHint], ["SNMP agent", "FreeBSD"]);
+  const bare = matchSnmpAgent({ detail: "SNMPv2c" });
+  deepEqual([bare.product, bare.extraInfo], [undefined, "SNMPv2c"]);
 });
 
 Deno.test("binary protocols: SMB2, RDP, TDS, MQTT, Mongo, FastCGI, Minecraft, SIP", () => {

@@ -444,6 +444,105 @@ function recognizeSnmp(reply: Uint8Array): UdpReplyInfo | undefined {
   return { service: "snmp", detail: label };
 }
 
+/**
+ * An SNMPv3 engine discovery request (RFC 3414 §4): noAuthNoPriv with the reportable flag
+ * (RFC 3412 §6.4), a zero-length msgAuthoritativeEngineID and msgUserName, and a GetRequest with
+ * an empty variable-binding list. An SNMPv3 agent answers it with a Report that carries its own
+ * snmpEngineID, snmpEngineBoots and snmpEngineTime in the USM security parameters.
+ *
+ * @example
+ * ```ts
+ * const datagram = buildSnmpV3Discovery(); // send to 161/udp; parse with parseSnmpV3Report
+ * ```
+ */
+export function buildSnmpV3Discovery(): Uint8Array {
+  const header = berTlv(
+    0x30, // HeaderData (RFC 3412 §6)
+    concat(
+      berInteger(random32() & 0x7fffffff), // msgID
+      berInteger(65507), // msgMaxSize: the largest UDP/IPv4 payload
+      berTlv(0x04, [0x04]), // msgFlags: reportableFlag, no auth, no priv
+      berInteger(3), // msgSecurityModel: USM (RFC 3411 §5)
+    ),
+  );
+  const usm = berTlv(
+    0x30, // UsmSecurityParameters (RFC 3414 §2.4)
+    concat(
+      berTlv(0x04, []), // msgAuthoritativeEngineID: unknown yet
+      berInteger(0), // msgAuthoritativeEngineBoots
+      berInteger(0), // msgAuthoritativeEngineTime
+      berTlv(0x04, []), // msgUserName
+      berTlv(0x04, []), // msgAuthenticationParameters
+      berTlv(0x04, []), // msgPrivacyParameters
+    ),
+  );
+  const pdu = berTlv(
+    0xa0, // GetRequest-PDU
+    concat(berInteger(random32() & 0x7fffffff), berInteger(0), berInteger(0), berTlv(0x30, [])),
+  );
+  const scoped = berTlv(0x30, concat(berTlv(0x04, []), berTlv(0x04, []), pdu)); // ScopedPDU
+  return berTlv(0x30, concat(berInteger(3), header, berTlv(0x04, usm), scoped));
+}
+
+/** What an SNMPv3 agent's discovery Report says about its engine (RFC 3411 §5, RFC 3414 §2.2). */
+export interface SnmpEngine {
+  /** snmpEngineID, as sent. */
+  readonly engineId: Uint8Array;
+  /**
+   * The IANA private enterprise number of the agent's vendor, when the engine ID follows the
+   * RFC 3411 format (first bit set, then 31 bits of enterprise number): 8072 is Net-SNMP.
+   */
+  readonly enterprise?: number;
+  /** RFC 3411 format octet (the fifth): 1 IPv4, 2 IPv6, 3 MAC, 4 text, 5 octets, 128+ vendor. */
+  readonly format?: number;
+  /** snmpEngineBoots: how many times the engine has (re)started. */
+  readonly boots: number;
+  /** snmpEngineTime: seconds since snmpEngineBoots last changed, i.e. the agent's uptime. */
+  readonly time: number;
+}
+
+/**
+ * Parse an SNMPv3 agent's answer to {@link buildSnmpV3Discovery}: a version-3 message whose
+ * scoped PDU is a Report (or a Response) and whose USM parameters name a non-empty engine ID.
+ * Anything else, including our own request echoed back, gives `undefined`.
+ */
+export function parseSnmpV3Report(reply: Uint8Array): SnmpEngine | undefined {
+  const msg = readTlv(reply, 0);
+  if (msg === undefined || msg.tag !== 0x30) return undefined;
+  const version = readTlv(msg.value, 0);
+  if (version?.tag !== 0x02 || version.value.length !== 1 || version.value[0] !== 3) {
+    return undefined;
+  }
+  const header = readTlv(msg.value, version.next);
+  const secParams = header?.tag === 0x30 ? readTlv(msg.value, header.next) : undefined;
+  if (secParams?.tag !== 0x04) return undefined;
+  const data = readTlv(msg.value, secParams.next);
+  // A plaintext ScopedPDU: contextEngineID, contextName, then the PDU.
+  const ctxId = data?.tag === 0x30 ? readTlv(data.value, 0) : undefined;
+  const ctxName = ctxId?.tag === 0x04 ? readTlv(data!.value, ctxId.next) : undefined;
+  const pdu = ctxName?.tag === 0x04 ? readTlv(data!.value, ctxName.next) : undefined;
+  if (pdu === undefined || (pdu.tag !== 0xa8 && pdu.tag !== 0xa2)) return undefined;
+  const usm = readTlv(secParams.value, 0);
+  if (usm?.tag !== 0x30) return undefined;
+  const id = readTlv(usm.value, 0);
+  const boots = id?.tag === 0x04 ? readTlv(usm.value, id.next) : undefined;
+  const time = boots?.tag === 0x02 ? readTlv(usm.value, boots.next) : undefined;
+  if (id === undefined || boots === undefined || time?.tag !== 0x02) return undefined;
+  if (id.value.length < 5 || boots.value.length === 0 || time.value.length === 0) return undefined;
+  const engineId = new Uint8Array(id.value);
+  // RFC 3411 §5: the first bit set means the newer format, enterprise number then format.
+  const modern = (engineId[0] & 0x80) !== 0;
+  const enterprise =
+    ((engineId[0] & 0x7f) << 24 | engineId[1] << 16 | engineId[2] << 8 | engineId[3]) >>> 0;
+  return {
+    engineId,
+    enterprise: modern || engineId.length === 12 ? enterprise : undefined,
+    format: modern ? engineId[4] : undefined,
+    boots: berIntValue(boots.value),
+    time: berIntValue(time.value),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // SSDP (UPnP Device Architecture 2.0 §1.3.2), SIP (RFC 3261): text protocols
 

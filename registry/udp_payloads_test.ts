@@ -1,6 +1,8 @@
 import { deepStrictEqual, equal, match, notEqual, ok } from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import {
+  buildSnmpV3Discovery,
+  parseSnmpV3Report,
   recognizeUdpReply,
   SYS_DESCR_OID,
   TFTP_PROBE_FILE,
@@ -430,6 +432,91 @@ Deno.test("recognises an SNMP response and returns sysDescr", () => {
   equal(recognizeUdpReply(161, asRequest), undefined);
 });
 
+Deno.test("SNMPv3 discovery: reportable noAuthNoPriv, USM, empty engine ID and user, no varbinds", () => {
+  const q = buildSnmpV3Discovery();
+  const msg = tlv(q, 0);
+  equal(msg.tag, 0x30);
+  equal(msg.next, q.length);
+  const version = tlv(msg.body, 0);
+  deepStrictEqual([version.tag, [...version.body]], [0x02, [3]], "msgVersion 3");
+  const header = tlv(msg.body, version.next);
+  equal(header.tag, 0x30);
+  const msgId = tlv(header.body, 0);
+  const maxSize = tlv(header.body, msgId.next);
+  const flags = tlv(header.body, maxSize.next);
+  const model = tlv(header.body, flags.next);
+  equal(msgId.tag, 0x02);
+  const size = maxSize.body.reduce((n, b) => n * 256 + b, 0);
+  ok(maxSize.tag === 0x02 && size >= 484 && size <= 65507, `msgMaxSize ${size}`);
+  deepStrictEqual([flags.tag, [...flags.body]], [0x04, [0x04]], "reportable, no auth, no priv");
+  deepStrictEqual([model.tag, [...model.body]], [0x02, [3]], "USM");
+  equal(model.next, header.body.length);
+  const sec = tlv(msg.body, header.next);
+  equal(sec.tag, 0x04, "msgSecurityParameters is an OCTET STRING wrapping the USM SEQUENCE");
+  const usm = tlv(sec.body, 0);
+  equal(usm.tag, 0x30);
+  // engineID "", boots 0, time 0, user "", auth "", priv "".
+  equal(hexOf(usm.body), "04 00 02 01 00 02 01 00 04 00 04 00 04 00");
+  const scoped = tlv(msg.body, sec.next);
+  equal(scoped.next, msg.body.length);
+  const ctxId = tlv(scoped.body, 0);
+  const ctxName = tlv(scoped.body, ctxId.next);
+  deepStrictEqual([ctxId.tag, ctxId.body.length, ctxName.tag, ctxName.body.length], [4, 0, 4, 0]);
+  const pdu = tlv(scoped.body, ctxName.next);
+  equal(pdu.tag, 0xa0, "GetRequest-PDU");
+  const reqId = tlv(pdu.body, 0);
+  const errs = tlv(pdu.body, reqId.next);
+  const errIndex = tlv(pdu.body, errs.next);
+  const list = tlv(pdu.body, errIndex.next);
+  deepStrictEqual([list.tag, list.body.length, list.next], [0x30, 0, pdu.body.length]);
+  notEqual(hexOf(buildSnmpV3Discovery()), hexOf(q), "fresh msgID / request-id");
+  // Our own request, reflected back, is not an agent's report.
+  equal(parseSnmpV3Report(q), undefined);
+});
+
+/** An SNMPv3 Report as an agent sends it, built here by hand from RFC 3412/3414. */
+function snmpV3Report(engineId: number[], boots: number[], time: number[], pduTag = 0xa8) {
+  const t = (tag: number, ...body: (number[] | Uint8Array)[]) => {
+    const b = cat(...body);
+    return cat([tag, b.length], b);
+  };
+  const usm = t(0x30, t(0x04, engineId), t(0x02, boots), t(0x02, time), t(4), t(4), t(4));
+  const header = t(0x30, t(2, [0x12, 0x34]), t(2, [0x00, 0xff, 0xe3]), t(4, [0]), t(2, [3]));
+  // usmStatsUnknownEngineIDs.0 = Counter32 1
+  const vb = t(0x30, t(0x06, bytesOf("2b 06 01 06 03 0f 01 01 04 00")), t(0x41, [1]));
+  const pdu = t(pduTag, t(2, [0x55]), t(2, [0]), t(2, [0]), t(0x30, vb));
+  const scoped = t(0x30, t(0x04, engineId), t(0x04), pdu);
+  return t(0x30, t(2, [3]), header, t(0x04, usm), scoped);
+}
+
+Deno.test("parseSnmpV3Report: engine ID enterprise (RFC 3411), boots and time", () => {
+  // Net-SNMP: 0x80000000 | 8072, format 128 (enterprise-specific), 8 random + 4 time octets.
+  const netSnmp = [0x80, 0x00, 0x1f, 0x88, 0x80, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 9];
+  const r = parseSnmpV3Report(snmpV3Report(netSnmp, [0x02], [0x01, 0x2c]));
+  deepStrictEqual(
+    [r?.enterprise, r?.format, r?.boots, r?.time, [...(r?.engineId ?? [])]],
+    [8072, 128, 2, 300, netSnmp],
+  );
+  // Cisco with a MAC-address engine ID (format 3).
+  const cisco = [0x80, 0x00, 0x00, 0x09, 0x03, 0x00, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f];
+  const c = parseSnmpV3Report(snmpV3Report(cisco, [0x00, 0x80], [0x7f, 0xff, 0xff, 0xff]));
+  deepStrictEqual([c?.enterprise, c?.format, c?.boots, c?.time], [9, 3, 128, 0x7fffffff]);
+  // The older 12-octet form (first bit clear): enterprise number, then 8 vendor octets.
+  const old = [0x00, 0x00, 0x07, 0xe5, 1, 2, 3, 4, 5, 6, 7, 8];
+  const o = parseSnmpV3Report(snmpV3Report(old, [1], [1]));
+  deepStrictEqual([o?.enterprise, o?.format], [2021, undefined]);
+  // A first-bit-clear ID of another length says nothing about its vendor.
+  equal(parseSnmpV3Report(snmpV3Report(old.slice(0, 8), [1], [1]))?.enterprise, undefined);
+  // Not a report: an empty engine ID, a GetRequest, a truncated datagram, a v2c message.
+  equal(parseSnmpV3Report(snmpV3Report([], [0], [0])), undefined);
+  equal(parseSnmpV3Report(snmpV3Report(netSnmp, [1], [1], 0xa0)), undefined);
+  const whole = snmpV3Report(netSnmp, [1], [1]);
+  equal(parseSnmpV3Report(whole.subarray(0, whole.length - 3)), undefined);
+  equal(parseSnmpV3Report(bytesOf("30 0b 02 01 01 04 06 70 75 62 6c 69 63")), undefined);
+  // The scan's recogniser still takes it as SNMP.
+  deepStrictEqual(recognizeUdpReply(161, whole), { service: "snmp", detail: "SNMPv3" });
+});
+
 Deno.test("recognises text replies: SSDP and SIP", () => {
   const ssdp = new TextEncoder().encode(
     "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=1800\r\nST: upnp:rootdevice\r\n" +
@@ -718,7 +805,7 @@ oracleTest({
 });
 
 oracleTest({
-  name: "snmpd returns sysDescr.0 for the SNMP payload",
+  name: "snmpd returns sysDescr.0 for the SNMP payload and its engine ID to v3 discovery",
   pkg: "snmpd",
   binary: "snmpd",
 }, async (cmd) => {
@@ -737,6 +824,12 @@ oracleTest({
     await withServer({ cmd, args, env }, async () => {
       const info = recognizeUdpReply(161, await exchange(port, payload(161)));
       deepStrictEqual(info, { service: "snmp", detail: descr });
+      // The SNMPv3 discovery draws a Report naming Net-SNMP's enterprise number (8072).
+      const engine = parseSnmpV3Report(await exchange(port, buildSnmpV3Discovery()));
+      ok(engine !== undefined, "a parseable SNMPv3 Report");
+      deepStrictEqual([engine.enterprise, engine.format], [8072, 128]);
+      ok(engine.boots >= 1, `engine boots ${engine.boots}`);
+      ok(engine.time >= 0 && engine.time < 600, `engine time ${engine.time}`);
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

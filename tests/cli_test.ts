@@ -230,3 +230,20 @@ Deno.test({
     });
   },
 });
+
+Deno.test("--audit rates each open port and says how to secure it, in text and JSON", async () => {
+  const host = "127.77.0.5";
+  // 23 is Telnet by the registry: the audit must say to replace it with SSH.
+  await withListeners(host, [23], async () => {
+    const result = await run(["-sT", "--audit", "-p", "23", "-oJ", "-", host]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    const port = report.hosts[0].ports[0];
+    assert.ok(["medium", "high", "critical"].includes(port.audit.risk), port.audit.risk);
+    assert.match(port.audit.recommendation, /SSH/);
+    assert.match(report.hosts[0].audit.headline, /1 open port/);
+    const text = await run(["-sT", "--audit", "-p", "23", host]);
+    assert.match(text.stdout, /^AUDIT: 1 open port/m);
+    assert.match(text.stdout, /^(MEDIUM|HIGH|CRITICAL)\s+23\/tcp telnet$/m);
+  });
+});

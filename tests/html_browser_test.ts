@@ -153,7 +153,11 @@ function richReport(): ScanReport {
   const ports = r.hosts.find((h) => h.address === "127.0.0.1")!.ports as Array<
     PortResult & { audit?: unknown }
   >;
-  ports.find((p) => p.port === 443)!.audit = { risk: "high", recommendation: EVIL_IMG };
+  ports.find((p) => p.port === 443)!.audit = {
+    risk: "high",
+    findings: [],
+    recommendation: EVIL_IMG,
+  };
   return r;
 }
 

@@ -148,16 +148,45 @@ Deno.test({
         );
       }
 
-      // Discovery: the host answers; an unused lab address does not.
+      // Discovery: on the lab's Ethernet bridge the host answers ARP (with its MAC); an
+      // unused lab address does not. Over IPv6 the IP probes are used.
       const up = await scan(lab, ["syn", "tcp", "22", host.ipv4, "-T4"]);
       const hostEvent = up.events.find((e) => e.type === "host");
       ok(hostEvent?.type === "host" && hostEvent.status === "up", "lab host is up");
-      ok(["echo-reply", "syn-ack", "reset", "timestamp-reply"].includes(hostEvent.reason));
+      equal(hostEvent.reason, "arp-response");
+      equal(hostEvent.mac, lab.gatewayMac(host));
       equal(portStates(up.events).get(22)?.state, "open");
       const down = await scan(lab, ["syn", "tcp", "22", "198.18.0.200", "-T4"]);
       const downEvent = down.events.find((e) => e.type === "host");
       ok(downEvent?.type === "host" && downEvent.status === "down", "absent address is down");
+      equal(downEvent.reason, "no-response");
       equal(portStates(down.events).size, 0, "a down host is not port scanned");
+      const up6 = await scan(lab, ["syn", "tcp", "22", host.ipv6, "-T4"]);
+      const host6 = up6.events.find((e) => e.type === "host");
+      ok(host6?.type === "host" && host6.status === "up", "lab host is up over IPv6");
+      ok(["echo-reply", "syn-ack", "reset"].includes(host6.reason), host6.reason);
+
+      // -sS -sU in one run: each protocol as its own technique reports it.
+      const both = await scan(lab, [
+        "syn,udp",
+        "both",
+        [...TCP_PORTS, ...UDP_PORTS].join(","),
+        host.ipv4,
+        "-T4",
+        "-Pn",
+      ]);
+      for (const protocol of ["tcp", "udp"] as const) {
+        for (const port of [...TCP_PORTS, ...UDP_PORTS]) {
+          const e = both.events.find((x) =>
+            x.type === "port" && x.protocol === protocol && x.port === port
+          );
+          const want = expectedState(host, { protocol, port });
+          equal(
+            `${protocol}/${port} ${e?.type === "port" ? `${e.state} ${e.reason}` : "missing"}`,
+            `${protocol}/${port} ${want.state} ${want.reason}`,
+          );
+        }
+      }
 
       if (nmapPath()) {
         const [s, u] = await Promise.all([

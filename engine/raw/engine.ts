@@ -17,13 +17,22 @@
  *    rate halves and another pass follows, up to `maxRetries`.
  * 3. Undecided ports then get the technique's "silence" state (filtered, open|filtered).
  *
- * One RTT estimator per group (not per host, unlike nmap): the lab and loopback show one
- * path; a per-host estimator is a later refinement. Per-host fairness comes from the
- * interleaved walk rather than a per-host in-flight cap.
+ * Per-host fairness: each host has its own RTT estimator (its probes expire, and the pass
+ * cooldown is sized, by its own timeout) and a cap on its probes in flight, max(16, window /
+ * hosts still scanning). A unit whose host is at its cap is set aside and sent once the host
+ * has room, while the walk goes on with other hosts: a slow host never fills the window
+ * and holds up a fast one. The group estimator still drives the congestion window.
+ *
+ * `-sS -sU` (one TCP technique plus UDP) is one walk over host x (TCP ports, then UDP
+ * ports). `--shard i/n` keeps the units whose place in the seeded walk over (target index x
+ * port index) falls in slice i; hosts with no unit there are not probed at all.
+ *
+ * On-link IPv4 targets on Ethernet are discovered by ARP, as nmap's -PR does on a LAN: a
+ * host that answers is up ("arp-response", with its MAC); no IP discovery probe is sent.
  */
 import type { ScanEvent } from "../events.ts";
 import type { ScanPlan, Target } from "../plan_types.ts";
-import { createPermutation } from "../permutation.ts";
+import { createPermutation, type Permutation } from "../permutation.ts";
 import { RttEstimator } from "../timing.ts";
 import { addressToString, parseAddress, ProbeCookie } from "../../packet/mod.ts";
 import {
@@ -42,11 +51,17 @@ export interface RawRoute {
   interface: string;
   source: string;
   linkType?: number;
+  /** The target is on a directly attached network (no gateway): ARP can find it. */
+  onLink?: boolean;
+  /** Our hardware address on `interface`, when it has one. */
+  mac?: string;
 }
 
 /** One (interface, source) pair a group sends from: what a transport must listen on. */
 export interface RawEndpoint extends RawRoute {
   family: 4 | 6;
+  /** Some target behind this endpoint is discovered by ARP: capture ARP replies too. */
+  arp?: boolean;
 }
 
 /** Options of {@linkcode runRawEngine}. */
@@ -75,6 +90,8 @@ export interface RawEngineOptions {
   wallClock?: () => number;
   /** Largest (hosts x ports) state per group; default 2^22. */
   groupUnits?: number;
+  /** ARP discovery of on-link IPv4 targets on Ethernet (nmap's -PR); default true. */
+  arp?: boolean;
 }
 
 /**
@@ -114,6 +131,10 @@ export function planWindow(plan: ScanPlan): { initial: number; min: number; max:
 }
 
 const BATCH = 256;
+/** Fewest probes a host may have in flight, however many hosts share the window. */
+export const HOST_MIN_IN_FLIGHT = 16;
+/** Ethernet in pcap's link types (DLT_EN10MB). */
+const DLT_EN10MB = 1;
 const PROGRESS_MS = 1000;
 /** How often the capture's drop counter is read during a pass. */
 const DROP_CHECK_MS = 20;
@@ -166,6 +187,11 @@ class Pacer {
     const n = Math.min(max, Math.floor(this.#tokens));
     this.#tokens -= n;
     return { n, waitMs: 0 };
+  }
+
+  /** Give back probes granted by `take` that were not sent. */
+  refund(n: number): void {
+    if (n > 0 && this.rate !== Infinity) this.#tokens += n;
   }
 }
 
@@ -274,6 +300,14 @@ interface PhaseSpec {
   undecided: () => number;
   /** Take a reply; returns the send time of the probe it decided, or -1. */
   handle: (reply: RawReply) => number;
+  /** Called after every read of the capture (the host timeout's clock). */
+  tick?: () => void;
+  /** Whether `unit` may go now (its host has room); default always. */
+  admit?: (unit: number, time: number) => boolean;
+  /** The host (a small integer) `unit` belongs to; needed with `admit`. */
+  hostOf?: (unit: number) => number;
+  /** How long to wait after a pass for its last answers; default the group RTT timeout. */
+  cooldownMs?: () => number;
 }
 
 /**
@@ -286,21 +320,36 @@ export async function runRawEngine(
   options: RawEngineOptions,
 ): Promise<void> {
   const scanType = plan.scanType as RawScanType;
-  if (scanType === ("connect" as string)) throw new TypeError("the raw engine does not connect");
+  const types = (plan.scanTypes ?? [plan.scanType]) as RawScanType[];
+  if (types.includes("connect" as RawScanType)) {
+    throw new TypeError("the raw engine does not connect");
+  }
+  const tcpType = types.find((t) => t !== "udp");
+  const withUdp = types.includes("udp");
   const signal = options.signal;
   const now = options.now ?? (() => performance.now());
   const wall = options.wallClock ?? (() => Date.now());
-  const protocol = protocolOf(scanType);
-  const ports = options.discoveryOnly ? [] : protocol === "tcp" ? plan.ports.tcp : plan.ports.udp;
-  const P = ports.length;
+  // One walk over TCP ports then UDP ports: port index pi < PT is TCP.
+  const tcpPorts = options.discoveryOnly || !tcpType ? [] : plan.ports.tcp;
+  const udpPorts = options.discoveryOnly || !withUdp ? [] : plan.ports.udp;
+  const PT = tcpPorts.length;
+  const P = PT + udpPorts.length;
+  const portAt = (pi: number) => (pi < PT ? tcpPorts[pi] : udpPorts[pi - PT]);
   const srcPort = options.srcPort ??
     pickSourcePort(plan.ports.tcp.concat(plan.ports.udp));
   const cookie = options.cookie ?? new ProbeCookie();
   const timing = plan.timing;
   const loopbackUp = options.loopbackAlwaysUp ?? true;
-  const portIndex = new Int32Array(65536).fill(-1);
-  ports.forEach((p, i) => (portIndex[p] = i));
-  const total = plan.targets.size * P;
+  const tcpIndex = new Int32Array(65536).fill(-1);
+  tcpPorts.forEach((p, i) => (tcpIndex[p] = i));
+  const udpIndex = new Int32Array(65536).fill(-1);
+  udpPorts.forEach((p, i) => (udpIndex[p] = PT + i));
+  // --shard: units are numbered target index x port index (one unit per host for -sn).
+  const S = Math.max(1, P);
+  const shard: Permutation | undefined = plan.shard
+    ? createPermutation(plan.targets.size * S, plan.seed).shard(plan.shard.index, plan.shard.count)
+    : undefined;
+  const total = shard ? (P === 0 ? 0 : shard.size) : plan.targets.size * P;
   let sent = 0;
   let done = 0;
   let lastProgress = now();
@@ -311,11 +360,16 @@ export async function runRawEngine(
     type: "start",
     time: wall(),
     scanType: options.discoveryOnly ? "ping" : scanType,
-    ports: { tcp: protocol === "tcp" ? P : 0, udp: protocol === "udp" ? P : 0 },
+    ports: { tcp: PT, udp: P - PT },
     hosts: plan.targets.size,
   });
   if (plan.fallbackReason) emit({ type: "warning", message: plan.fallbackReason });
-  const skipped = protocol === "tcp" ? plan.ports.udp.length : plan.ports.tcp.length;
+  const protocol = protocolOf(scanType);
+  const skipped = types.length > 1
+    ? 0
+    : protocol === "tcp"
+    ? plan.ports.udp.length
+    : plan.ports.tcp.length;
   if (!options.discoveryOnly && skipped > 0) {
     emit({
       type: "warning",
@@ -338,22 +392,66 @@ export async function runRawEngine(
     const end = Math.min(plan.targets.size, start + perGroup);
     const group: Target[] = [];
     for (let i = start; i < end; i++) group.push(plan.targets.at(i));
-    await scanGroup(group, groupNo++);
+    await scanGroup(group, { groupNo: groupNo++, start });
   }
   progress(true);
   emit({ type: "end", time: wall(), partial: aborted() });
 
-  async function scanGroup(group: Target[], groupNo: number): Promise<void> {
+  async function scanGroup(
+    group: Target[],
+    where: { groupNo: number; start: number },
+  ): Promise<void> {
+    const { groupNo, start } = where;
     const H = group.length;
     const keys = group.map((t) => canonical(t.address));
+    // Units of each host inside the shard (all of them without --shard).
+    const unitsOf = new Int32Array(H).fill(P);
+    let member: Uint8Array | undefined;
+    const outside = new Uint8Array(H);
+    if (shard) {
+      member = new Uint8Array(H * S);
+      for (let h = 0; h < H; h++) {
+        let c = 0;
+        const base = (start + h) * S;
+        for (let pi = 0; pi < S; pi++) {
+          if (shard.indexOf(base + pi) >= 0) {
+            member[h * S + pi] = 1;
+            c++;
+          }
+        }
+        // -sn: one unit per host says whether the host is ours; it has no ports to count.
+        unitsOf[h] = P === 0 ? 0 : c;
+        if (c === 0) outside[h] = 1;
+      }
+    }
     const routes: (RawRoute | undefined)[] = [];
     const endpoints = new Map<string, RawEndpoint>();
+    const arpHost = new Uint8Array(H);
+    const useArp = options.arp ?? true;
+    // --host-timeout: every host of a group starts together, so they share one deadline.
+    const deadline = timing.hostTimeoutMs !== undefined ? now() + timing.hostTimeoutMs : Infinity;
     for (let h = 0; h < H; h++) {
+      if (plan.skip?.host(group[h].address)) {
+        // Finished by the interrupted run this scan resumes: no discovery, no ports.
+        routes.push(undefined);
+        continue;
+      }
+      if (outside[h]) {
+        routes.push(undefined); // nothing of this host is in our shard: never probed
+        continue;
+      }
       try {
         const r = options.route(group[h].address);
         routes.push(r);
         const key = `${r.interface}|${r.source}`;
         if (!endpoints.has(key)) endpoints.set(key, { ...r, family: group[h].family });
+        if (
+          useArp && !plan.skipDiscovery && group[h].family === 4 && r.onLink && r.mac &&
+          r.linkType === DLT_EN10MB && !isLoopbackAddress(keys[h])
+        ) {
+          arpHost[h] = 1;
+          endpoints.get(key)!.arp = true;
+        }
       } catch (error) {
         routes.push(undefined);
         emit({
@@ -377,7 +475,7 @@ export async function runRawEngine(
       // ---- discovery
       const up = new Uint8Array(H);
       const downReason: (string | undefined)[] = new Array(H);
-      const hostEvent = (h: number, reason: string, latencyMs?: number) => {
+      const hostEvent = (h: number, reason: string, latencyMs?: number, mac?: string) => {
         up[h] = 1;
         emit({
           type: "host",
@@ -386,6 +484,7 @@ export async function runRawEngine(
           status: "up",
           reason,
           ...(latencyMs !== undefined ? { latencyMs: round(latencyMs) } : {}),
+          ...(mac !== undefined ? { mac } : {}),
         });
       };
       let probeHosts = 0;
@@ -408,31 +507,59 @@ export async function runRawEngine(
           probe: (u, t) => {
             const h = Math.floor(u / K);
             const r = routes[h]!;
-            const set = probeSets[h] ??= discoveryProbes({
-              family: group[h].family,
-              source: r.source,
-              destination: group[h].address,
-              srcPort,
-            }, cookie);
+            const set = probeSets[h] ??= arpHost[h]
+              ? [{
+                kind: "arp",
+                family: 4,
+                source: r.source,
+                destination: group[h].address,
+                interface: r.interface,
+                sourceMac: r.mac,
+              }]
+              : discoveryProbes({
+                family: group[h].family,
+                source: r.source,
+                destination: group[h].address,
+                srcPort,
+              }, cookie);
             const p = set[u % K];
             if (p) sendTimes[u] = t;
             return p;
           },
           handle: (reply) => {
+            const earliestSend = (h: number) => {
+              let earliest = Infinity;
+              for (let k = 0; k < K; k++) {
+                const t = sendTimes[h * K + k];
+                if (t > 0 && t < earliest) earliest = t;
+              }
+              return earliest;
+            };
+            if (reply.arp) {
+              const a = reply.arp;
+              const h = index.get(a.senderIp);
+              if (a.op !== 2 || h === undefined || !arpHost[h] || up[h]) return -1;
+              if (sources[h] !== a.targetIp) return -1;
+              const earliest = earliestSend(h);
+              if (earliest === Infinity) return -1; // not asked yet: a stray reply
+              const latency = Math.max(0, reply.timeMs - earliest);
+              rtt.sample(latency);
+              hostEvent(h, "arp-response", latency, a.senderMac);
+              probedUp++;
+              return earliest;
+            }
+            if (!reply.packet) return -1;
             const v = interpretDiscoveryReply(reply.packet, { srcPort, cookie });
             if (!v) return -1;
             const h = index.get(v.address);
-            if (h === undefined || up[h] || sources[h] !== v.source) return -1;
+            // An ARP-probed host is decided by ARP alone.
+            if (h === undefined || up[h] || arpHost[h] || sources[h] !== v.source) return -1;
             if (!v.up) {
               downReason[h] ??= v.reason;
               return -1;
             }
             let latency: number | undefined;
-            let earliest = Infinity;
-            for (let k = 0; k < K; k++) {
-              const t = sendTimes[h * K + k];
-              if (t > 0 && t < earliest) earliest = t;
-            }
+            const earliest = earliestSend(h);
             if (earliest < Infinity) {
               latency = Math.max(0, reply.timeMs - earliest);
               rtt.sample(latency);
@@ -454,7 +581,7 @@ export async function runRawEngine(
           }
         }
       }
-      for (let h = 0; h < H; h++) if (!up[h]) done += P;
+      for (let h = 0; h < H; h++) if (!up[h]) done += unitsOf[h];
       if (options.discoveryOnly || P === 0 || aborted()) return;
 
       // ---- ports
@@ -466,11 +593,64 @@ export async function runRawEngine(
       live.forEach((h, i) => (liveIndex[h] = i));
       const state = new Uint8Array(L * P);
       const sendTimes = new Float64Array(L * P);
-      const remaining = new Int32Array(L).fill(P);
+      const remaining = new Int32Array(L);
+      for (let l = 0; l < L; l++) remaining[l] = unitsOf[live[l]];
       let decidedUnits = 0;
+      if (member) {
+        // Units outside our shard count as decided and are never probed nor reported.
+        for (let l = 0; l < L; l++) {
+          const h = live[l];
+          for (let pi = 0; pi < P; pi++) {
+            if (member[h * S + pi]) continue;
+            state[l * P + pi] = 2;
+            decidedUnits++;
+          }
+        }
+      }
+      let activeHosts = L;
       const finishHost = (l: number) => {
+        activeHosts--;
         emit({ type: "host-done", address: group[live[l]].address, timedOut: false });
       };
+      if (plan.skip) {
+        for (let l = 0; l < L; l++) {
+          const address = group[live[l]].address;
+          for (let pi = 0; pi < P; pi++) {
+            if (state[l * P + pi]) continue;
+            if (!plan.skip.port(address, pi < PT ? "tcp" : "udp", portAt(pi))) continue;
+            state[l * P + pi] = 1;
+            decidedUnits++;
+            remaining[l]--;
+            done++;
+          }
+          if (remaining[l] === 0) finishHost(l);
+        }
+      }
+      let timedOut = false;
+      const hostTimeout = () => {
+        if (timedOut || now() < deadline) return;
+        timedOut = true;
+        // Keep what each host has shown; its undecided ports get no verdict at all.
+        for (let l = 0; l < L; l++) {
+          if (remaining[l] === 0) continue;
+          for (let u = l * P; u < (l + 1) * P; u++) if (!state[u]) state[u] = 2;
+          decidedUnits += remaining[l];
+          done += remaining[l];
+          remaining[l] = 0;
+          activeHosts--;
+          emit({ type: "host-done", address: group[live[l]].address, timedOut: true });
+        }
+      };
+      // Per host: probes in flight (a Window used as a counter) and an RTT estimator, both
+      // made on first use.
+      const hostWindow: (Window | undefined)[] = new Array(L);
+      const hostRtt: (RttEstimator | undefined)[] = new Array(L);
+      const hostTimeoutMs = (l: number) => {
+        const r = hostRtt[l];
+        return r !== undefined && r.samples > 0 ? r.timeoutMs() : rtt.timeoutMs();
+      };
+      const hostCap = () =>
+        Math.max(HOST_MIN_IN_FLIGHT, Math.floor(window.cwnd / Math.max(1, activeHosts)));
       const perm = plan.sequentialPorts ? undefined : createPermutation(L * P, plan.seed + groupNo);
       const payload = options.udpPayload;
       await runPasses({
@@ -478,13 +658,34 @@ export async function runRawEngine(
         order: perm ? (i) => perm.at(i) : (i) => (i % L) * P + Math.floor(i / L),
         decided: (u) => state[u] !== 0,
         undecided: () => L * P - decidedUnits,
+        hostOf: (u) => Math.floor(u / P),
+        admit: L > 1
+          ? (u, t) => {
+            const w = hostWindow[Math.floor(u / P)];
+            if (w === undefined) return true;
+            w.expire(t - hostTimeoutMs(Math.floor(u / P)));
+            return w.inFlight < hostCap();
+          }
+          : undefined,
+        cooldownMs: () => {
+          let most = rtt.timeoutMs();
+          for (let l = 0; l < L; l++) {
+            if (remaining[l] > 0 && hostRtt[l] !== undefined) {
+              most = Math.max(most, hostTimeoutMs(l));
+            }
+          }
+          return most;
+        },
         probe: (u, t) => {
           const l = Math.floor(u / P);
           const h = live[l];
-          const port = ports[u - l * P];
+          const pi = u - l * P;
+          const udp = pi >= PT;
+          const port = udp ? udpPorts[pi - PT] : tcpPorts[pi];
           sendTimes[u] = t;
-          const data = scanType === "udp" ? payload?.(port) : undefined;
-          return portProbe(scanType, {
+          if (L > 1) (hostWindow[l] ??= new Window(1, { min: 1, max: 1 })).sent(t, 1);
+          const data = udp ? payload?.(port) : undefined;
+          return portProbe(udp ? "udp" : tcpType!, {
             family: group[h].family,
             source: routes[h]!.source,
             destination: group[h].address,
@@ -493,12 +694,16 @@ export async function runRawEngine(
           }, { cookie, ...(data ? { payload: data } : {}) });
         },
         handle: (reply) => {
-          const v = interpretPortReply(scanType, reply.packet, { srcPort, cookie });
+          const packet = reply.packet;
+          if (!packet) return -1;
+          const check = { srcPort, cookie };
+          let v = PT > 0 ? interpretPortReply(tcpType!, packet, check) : undefined;
+          if (!v && P > PT) v = interpretPortReply("udp", packet, check);
           if (!v) return -1;
           const h = index.get(v.address);
           if (h === undefined || sources[h] !== v.source) return -1;
           const l = liveIndex[h];
-          const pi = portIndex[v.port];
+          const pi = v.protocol === "udp" ? udpIndex[v.port] : tcpIndex[v.port];
           if (l < 0 || pi < 0) return -1;
           const u = l * P + pi;
           if (state[u]) return -1;
@@ -506,10 +711,12 @@ export async function runRawEngine(
           decidedUnits++;
           const rttMs = Math.max(0, reply.timeMs - sendTimes[u]);
           rtt.sample(rttMs);
+          (hostRtt[l] ??= new RttEstimator(timing)).sample(rttMs);
+          hostWindow[l]?.answered(sendTimes[u]);
           const event: RawPortEvent = {
             type: "port",
             address: group[h].address,
-            protocol,
+            protocol: v.protocol,
             port: v.port,
             state: v.state,
             reason: v.reason,
@@ -522,20 +729,23 @@ export async function runRawEngine(
           if (--remaining[l] === 0) finishHost(l);
           return sendTimes[u];
         },
+        tick: hostTimeout,
       }, { transport, pacer, rtt, window });
       if (aborted()) return;
-      const silent = silentVerdict(scanType);
+      const silentTcp = tcpType ? silentVerdict(tcpType) : undefined;
+      const silentUdp = silentVerdict("udp");
       for (let l = 0; l < L; l++) {
         if (remaining[l] === 0) continue;
         const h = live[l];
         for (let pi = 0; pi < P; pi++) {
           if (state[l * P + pi]) continue;
           state[l * P + pi] = 1;
+          const silent = pi < PT ? silentTcp! : silentUdp;
           emit({
             type: "port",
             address: group[h].address,
-            protocol,
-            port: ports[pi],
+            protocol: pi < PT ? "tcp" : "udp",
+            port: portAt(pi),
             state: silent.state,
             reason: silent.reason,
           });
@@ -573,6 +783,7 @@ export async function runRawEngine(
       }
       window.expire(now() - rtt.timeoutMs());
       droppedInPass += lossCheck();
+      spec.tick?.();
     };
     let list: Int32Array | undefined;
     const floor = timing.minRate ?? Math.min(pacer.rate, 100);
@@ -582,7 +793,11 @@ export async function runRawEngine(
       let i = 0;
       let lastSend = now();
       droppedInPass = 0;
-      while (i < count && !aborted()) {
+      // Units whose host was at its in-flight cap, queued per host until it has room.
+      const deferred: { units: number[]; head: number }[] = [];
+      const waiting: number[] = [];
+      let deferredCount = 0;
+      while ((i < count || deferredCount > 0) && !aborted()) {
         const room = window.room();
         if (room === 0) {
           // Window full: wait for answers, or for the oldest batch to time out.
@@ -597,13 +812,51 @@ export async function runRawEngine(
         }
         batch.length = 0;
         const t = now();
+        if (deferredCount > 0) {
+          // Hosts with room again go first, so set-aside units are not starved.
+          let kept = 0;
+          for (let w = 0; w < waiting.length; w++) {
+            const q = deferred[waiting[w]];
+            while (q.head < q.units.length && batch.length < grant.n) {
+              const u = q.units[q.head];
+              if (!spec.decided(u)) {
+                if (!spec.admit!(u, t)) break;
+                const p = spec.probe(u, t);
+                if (p) batch.push(p);
+              }
+              q.head++;
+              deferredCount--;
+            }
+            if (q.head < q.units.length) waiting[kept++] = waiting[w];
+            else {
+              q.units = [];
+              q.head = 0;
+            }
+          }
+          waiting.length = kept;
+        }
         while (batch.length < grant.n && i < count) {
           const u = list ? list[i] : spec.order(i);
           i++;
           if (spec.decided(u)) continue;
+          if (spec.admit && !spec.admit(u, t)) {
+            const k = spec.hostOf!(u);
+            const q = deferred[k] ??= { units: [], head: 0 };
+            if (q.head === q.units.length) waiting.push(k);
+            q.units.push(u);
+            deferredCount++;
+            continue;
+          }
           const p = spec.probe(u, t);
           if (p) batch.push(p);
         }
+        if (batch.length === 0) {
+          // Every host with units left is at its cap: wait for answers or expiries.
+          pacer.refund(grant.n);
+          await drain(1);
+          continue;
+        }
+        pacer.refund(grant.n - batch.length);
         // Recorded before sending: on loopback the answers come back inside the send.
         window.sent(t, batch.length);
         let offset = 0;
@@ -629,7 +882,9 @@ export async function runRawEngine(
       }
       // Cooldown: one RTT timeout after the last probe of the pass, cut short once every
       // unit is decided (nothing left to wait for).
-      const cooldownEnd = aborted() ? now() + ABORT_COOLDOWN_MS : lastSend + rtt.timeoutMs();
+      const cooldownEnd = aborted()
+        ? now() + ABORT_COOLDOWN_MS
+        : lastSend + (spec.cooldownMs?.() ?? rtt.timeoutMs());
       while (spec.undecided() > 0) {
         const wait = (aborted() ? Math.min(cooldownEnd, now() + ABORT_COOLDOWN_MS) : cooldownEnd) -
           now();

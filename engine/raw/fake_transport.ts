@@ -25,30 +25,70 @@ export interface FakeHost {
   /** Drop the first N probes sent to these ports (simulated loss). */
   loseFirst?: Record<number, number>;
   ttl?: number;
+  /** Answer ARP requests with this hardware address (the host is on our link). */
+  mac?: string;
+  /** Replies arrive this many milliseconds after the probe (a slow path). */
+  delayMs?: number;
 }
 
 /** A fake transport and what it saw. */
 export interface FakeTransport extends RawTransport {
   /** Every probe handed to `send`, in order. */
   readonly sent: RawProbe[];
+  /**
+   * Per destination, the most probes ever outstanding at once: sent, to be answered, and
+   * their answer not yet handed to `receive`'s caller.
+   */
+  readonly maxOutstanding: Map<string, number>;
 }
 
 /** Build a fake transport over `hosts` (by address). */
 export function fakeTransport(
   hosts: Record<string, FakeHost>,
-  options: { now?: () => number } = {},
+  options: {
+    now?: () => number;
+    /** Called after each probe is taken, with its destination's outstanding count. */
+    onSend?: (probe: RawProbe, outstanding: number) => void;
+  } = {},
 ): FakeTransport {
   const now = options.now ?? (() => performance.now());
   const sent: RawProbe[] = [];
-  const pending: RawReply[] = [];
+  const pending: { reply: RawReply; due: number; destination: string }[] = [];
   const lost = new Map<string, number>();
+  const outstanding = new Map<string, number>();
+  const maxOutstanding = new Map<string, number>();
+  let current: RawProbe | undefined;
+  const enqueue = (reply: RawReply) => {
+    const p = current!;
+    const n = (outstanding.get(p.destination) ?? 0) + 1;
+    outstanding.set(p.destination, n);
+    maxOutstanding.set(p.destination, Math.max(n, maxOutstanding.get(p.destination) ?? 0));
+    const due = reply.timeMs + (hosts[p.destination]?.delayMs ?? 0);
+    pending.push({ reply: { ...reply, timeMs: due }, due, destination: p.destination });
+  };
   const reply = (bytes: Uint8Array) => {
     const packet = decodeIpPacket(bytes);
-    if (packet) pending.push({ packet, bytes, timeMs: now() });
+    if (packet) enqueue({ packet, bytes, timeMs: now() });
   };
   const answer = (p: RawProbe) => {
     const host = hosts[p.destination];
     if (!host) return;
+    current = p;
+    if (p.kind === "arp") {
+      if (host.mac === undefined || host.up === false) return;
+      enqueue({
+        arp: {
+          op: 2,
+          senderMac: host.mac,
+          senderIp: p.destination,
+          targetMac: p.sourceMac ?? "",
+          targetIp: p.source,
+        },
+        bytes: new Uint8Array(42),
+        timeMs: now(),
+      });
+      return;
+    }
     const ttl = host.ttl ?? 64;
     const env = { src: p.destination, dst: p.source, ttl };
     if (p.kind === "icmp-echo" || p.kind === "icmp-timestamp") {
@@ -134,18 +174,31 @@ export function fakeTransport(
   };
   return {
     sent,
+    maxOutstanding,
     send(probes: readonly RawProbe[]): number {
       for (const p of probes) {
         sent.push(p);
         answer(p);
+        options.onSend?.(p, outstanding.get(p.destination) ?? 0);
       }
       return probes.length;
     },
     async receive(waitMs: number): Promise<RawReply[]> {
-      if (pending.length === 0 && waitMs > 0) {
+      const ready = () => pending.some((p) => p.due <= now());
+      if (!ready() && waitMs > 0) {
         await new Promise((r) => setTimeout(r, Math.min(waitMs, 5)));
       }
-      return pending.splice(0, pending.length);
+      const t = now();
+      const out: RawReply[] = [];
+      let kept = 0;
+      for (const p of pending) {
+        if (p.due <= t) {
+          out.push(p.reply);
+          outstanding.set(p.destination, outstanding.get(p.destination)! - 1);
+        } else pending[kept++] = p;
+      }
+      pending.length = kept;
+      return out;
     },
     close(): void {},
   };

@@ -15,12 +15,18 @@ import {
 } from "../../native/mod.ts";
 import {
   addressBytes,
+  ArpOp,
   buildIcmpPacket,
   buildTcpPacket,
   buildUdpPacket,
+  decodeArp,
   decodeFrame,
+  EtherType,
+  LinkType,
+  parseMac,
   TCP_SYN,
   type TcpOption,
+  writeArp,
 } from "../../packet/mod.ts";
 import type { RawEndpoint, RawRoute } from "./engine.ts";
 import type { RawProbe, RawReply, RawTransport } from "./types.ts";
@@ -36,14 +42,58 @@ export interface NativeTransportOptions {
   captureBufferBytes?: number;
 }
 
-/** The capture filter for replies to `sources` on port `srcPort` (plus any ICMP). */
-export function replyFilter(sources: readonly string[], srcPort: number): string {
+/**
+ * The capture filter for replies to `sources` on port `srcPort` (plus any ICMP), and ARP
+ * replies when `arp` is set.
+ */
+export function replyFilter(
+  sources: readonly string[],
+  srcPort: number,
+  options: { arp?: boolean } = {},
+): string {
   const hosts = sources.map((s) => `dst host ${s}`).join(" or ");
-  return `(${hosts}) and ((tcp dst port ${srcPort}) or (udp dst port ${srcPort}) or icmp or icmp6)`;
+  const ip =
+    `(${hosts}) and ((tcp dst port ${srcPort}) or (udp dst port ${srcPort}) or icmp or icmp6)`;
+  // arp[6:2] is the operation: 2 = reply.
+  return options.arp ? `(${ip}) or (arp and arp[6:2] = 2)` : ip;
 }
 
-/** SYN probes carry an MSS option, as real stacks (and nmap) do. */
-const SYN_OPTIONS: readonly TcpOption[] = [{ kind: "mss", value: 1460 }];
+/** A broadcast Ethernet frame carrying an ARP request for `p.destination` (60 bytes, padded). */
+export function arpRequestFrame(p: RawProbe): Uint8Array {
+  const mac = parseMac(p.sourceMac ?? "");
+  if (!mac) throw new TypeError(`ARP probe without a valid source MAC: ${p.sourceMac}`);
+  const frame = new Uint8Array(60);
+  frame.fill(0xff, 0, 6);
+  frame.set(mac, 6);
+  frame[12] = EtherType.ARP >> 8;
+  frame[13] = EtherType.ARP & 0xff;
+  writeArp(frame, {
+    op: ArpOp.REQUEST,
+    senderMac: mac,
+    senderIp: p.source,
+    targetIp: p.destination,
+  }, {
+    offset: 14,
+  });
+  return frame;
+}
+
+/**
+ * SYN probes offer what a Linux client offers (MSS, SACK permitted, timestamps, window
+ * scale, in Linux's order and with its window): the SYN-ACK then shows which of them the
+ * target's stack takes up, which is what the passive OS hint reads. Port states do not
+ * depend on them. The timestamp value is fixed per flow template; nothing echoes it back
+ * to us in a way we use.
+ */
+export const SYN_OPTIONS: readonly TcpOption[] = [
+  { kind: "mss", value: 1460 },
+  { kind: "sackPermitted" },
+  { kind: "timestamp", value: 0, echo: 0 },
+  { kind: "nop" },
+  { kind: "wscale", shift: 7 },
+];
+/** Linux's initial receive window for a 1460-byte MSS. */
+const SYN_WINDOW = 64240;
 
 /**
  * Open captures on every endpoint's interface and the raw sockets to send with.
@@ -55,12 +105,15 @@ export function openNativeTransport(
   options: NativeTransportOptions,
 ): RawTransport {
   const byInterface = new Map<string, string[]>();
+  const arpOn = new Set<string>();
   for (const e of endpoints) {
     const list = byInterface.get(e.interface) ?? [];
     if (!list.includes(e.source)) list.push(e.source);
     byInterface.set(e.interface, list);
+    if (e.arp) arpOn.add(e.interface);
   }
   const captures: Capture[] = [];
+  const captureOf = new Map<string, Capture>();
   const sockets = new Map<string, RawSocket>();
   const close = () => {
     for (const c of captures) c.close();
@@ -68,12 +121,14 @@ export function openNativeTransport(
   };
   try {
     for (const [device, sources] of byInterface) {
-      captures.push(Capture.open(device, {
-        filter: replyFilter(sources, options.srcPort),
+      const capture = Capture.open(device, {
+        filter: replyFilter(sources, options.srcPort, { arp: arpOn.has(device) }),
         bufferSize: options.captureBufferBytes ?? 8 << 20,
         immediate: true,
         snaplen: 512,
-      }));
+      });
+      captures.push(capture);
+      captureOf.set(device, capture);
     }
     if (endpoints.some((e) => e.family === 4)) {
       sockets.set("4", RawSocket.open(4, { sendBufferBytes: 4 << 20 }));
@@ -166,19 +221,33 @@ export function openNativeTransport(
           timestamps: { originate: Date.now() % 86_400_000 },
         });
         break;
+      case "arp":
+        throw new TypeError("ARP probes are injected, not sent on a raw socket");
     }
     // IPv6 raw sockets take the packet from the transport header on.
     return p.family === 6 ? bytes.subarray(40) : bytes;
+  }
+
+  /** ARP requests leave through the capture handle of their interface (pcap_inject). */
+  function inject(p: RawProbe): void {
+    const capture = captureOf.get(p.interface ?? "");
+    if (!capture) throw new TypeError(`no capture open on ${p.interface} for an ARP probe`);
+    capture.inject(arpRequestFrame(p));
   }
 
   return {
     send(probes: readonly RawProbe[]): number {
       let done = 0;
       while (done < probes.length) {
+        if (probes[done].kind === "arp") {
+          inject(probes[done++]);
+          continue;
+        }
         const first = socketFor(probes[done]);
         const run: OutgoingPacket[] = [];
         let j = done;
         for (; j < probes.length; j++) {
+          if (probes[j].kind === "arp") break;
           const s = socketFor(probes[j]);
           if (s.key !== first.key) break;
           run.push({ bytes: build(probes[j]), destination: probes[j].destination });
@@ -191,10 +260,15 @@ export function openNativeTransport(
     },
     async sendAsync(probes: readonly RawProbe[]): Promise<number> {
       if (probes.length === 0) return 0;
+      if (probes[0].kind === "arp") {
+        let n = 0;
+        while (n < probes.length && probes[n].kind === "arp") inject(probes[n++]);
+        return n;
+      }
       const first = socketFor(probes[0]);
       const run: OutgoingPacket[] = [];
       for (let j = 0; j < probes.length; j++) {
-        if (socketFor(probes[j]).key !== first.key) break;
+        if (probes[j].kind === "arp" || socketFor(probes[j]).key !== first.key) break;
         run.push({ bytes: build(probes[j]), destination: probes[j].destination });
       }
       // The rest (another socket) goes on the next call: fewer taken is allowed.
@@ -254,13 +328,19 @@ function tcpTemplate(p: RawProbe, src: Uint8Array, dst: Uint8Array): TcpTemplate
     seq: 0,
     ack: 0,
     flags: p.flags ?? 0,
-    window: 1024,
-    ...(p.flags === TCP_SYN ? { options: SYN_OPTIONS } : {}),
+    window: p.flags === TCP_SYN ? SYN_WINDOW : 1024,
+    ...(p.flags === TCP_SYN ? { options: synOptions() } : {}),
   });
   const tcpOffset = p.family === 6 ? 40 : (bytes[0] & 0x0f) * 4;
   // The built checksum is ~sum: undo the inversion to get the sum the patches add to.
   const check = (bytes[tcpOffset + 16] << 8) | bytes[tcpOffset + 17];
   return { bytes, tcpOffset, baseSum: ~check & 0xffff };
+}
+
+/** {@linkcode SYN_OPTIONS} with a timestamp value from the clock, as a live stack sends. */
+function synOptions(): TcpOption[] {
+  const value = Math.floor(performance.timeOrigin + performance.now()) >>> 0;
+  return SYN_OPTIONS.map((o) => (o.kind === "timestamp" ? { ...o, value } : o));
 }
 
 function readAll(captures: readonly Capture[], origin: number): RawReply[] {
@@ -270,10 +350,18 @@ function readAll(captures: readonly Capture[], origin: number): RawReply[] {
     for (;;) {
       const batch = cap.readBatch(1024);
       for (const frame of batch) {
-        const packet = decodeFrame(link, frame.bytes);
-        if (packet) {
-          out.push({ packet, bytes: frame.bytes, timeMs: frame.timestampUs / 1000 - origin });
+        const bytes = frame.bytes;
+        const timeMs = frame.timestampUs / 1000 - origin;
+        if (
+          link === LinkType.EN10MB && bytes.length >= 42 &&
+          ((bytes[12] << 8) | bytes[13]) === EtherType.ARP
+        ) {
+          const arp = decodeArp(bytes, 14);
+          if (arp) out.push({ arp, bytes, timeMs });
+          continue;
         }
+        const packet = decodeFrame(link, bytes);
+        if (packet) out.push({ packet, bytes, timeMs });
       }
       if (batch.length < 1024) break;
     }
@@ -294,10 +382,16 @@ export function nativeRoute(): (address: string) => RawRoute {
       ipv6Table: readText("/proc/net/ipv6_route"),
     };
     const r = routeTo(address, cache);
+    const mac = cache.interfaces!.find((a) =>
+      a.name === r.interface && (a.family === "packet" || a.mac !== undefined)
+    );
+    const ours = mac?.family === "packet" ? mac.address : mac?.mac;
     return {
       interface: r.interface,
       source: r.source,
       ...(r.linkType !== undefined ? { linkType: r.linkType } : {}),
+      onLink: r.gateway === undefined && r.interface !== "lo",
+      ...(ours && ours !== "00:00:00:00:00:00" ? { mac: ours } : {}),
     };
   };
 }

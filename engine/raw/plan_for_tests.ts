@@ -21,6 +21,10 @@ export interface RawTestPlanSpec {
   sequentialPorts?: boolean;
   /** Targets are IPv6 (`-6`). */
   ipv6?: boolean;
+  /** Every technique, for a TCP technique plus UDP (`-sS -sU`); `scanType` is the TCP one. */
+  scanTypes?: RawScanType[];
+  /** `--shard index/count`. */
+  shard?: { index: number; count: number };
 }
 
 /** A plan for `spec`, timing from `-T` and the timing options as the CLI would build it. */
@@ -33,6 +37,8 @@ export async function rawTestPlan(spec: RawTestPlanSpec): Promise<ScanPlan> {
       udp: [...(spec.udp ?? [])].sort((a, b) => a - b),
     },
     scanType: spec.scanType,
+    ...(spec.scanTypes ? { scanTypes: spec.scanTypes } : {}),
+    ...(spec.shard ? { shard: spec.shard } : {}),
     skipDiscovery: spec.skipDiscovery ?? false,
     timing: timingPlan(options),
     seed: spec.seed ?? 1,

@@ -4,10 +4,10 @@
  * the I/O. Nothing here touches the network.
  */
 import type { PortEvent } from "../events.ts";
-import type { DecodedPacket } from "../../packet/mod.ts";
+import type { ArpPacket, DecodedPacket } from "../../packet/mod.ts";
 
-/** What kind of packet a probe is. */
-export type ProbeKind = "tcp" | "udp" | "icmp-echo" | "icmp-timestamp";
+/** What kind of packet a probe is; "arp" is a whole Ethernet frame (an ARP request). */
+export type ProbeKind = "tcp" | "udp" | "icmp-echo" | "icmp-timestamp" | "arp";
 
 /** One probe as the engine describes it; the transport turns it into bytes. */
 export interface RawProbe {
@@ -28,11 +28,17 @@ export interface RawProbe {
   /** ICMP echo / timestamp identifier and sequence. */
   icmpId?: number;
   icmpSeq?: number;
+  /** ARP: the interface to inject the frame on, and our hardware address there. */
+  interface?: string;
+  sourceMac?: string;
 }
 
 /** One captured reply. */
 export interface RawReply {
-  packet: DecodedPacket;
+  /** The decoded IP packet; absent for an ARP frame. */
+  packet?: DecodedPacket;
+  /** A captured ARP packet (Ethernet links). */
+  arp?: ArpPacket;
   /** The captured frame (the decoded offsets index it), for payload checks. */
   bytes: Uint8Array;
   /** Capture time on the `performance.now()` clock, milliseconds. */

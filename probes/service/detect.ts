@@ -16,10 +16,15 @@ import {
   looksLikeTls,
   matchDnsVersion,
   matchService,
-  matchSnmpDescr,
+  matchSnmpAgent,
   type ServiceMatch,
 } from "../../registry/service_signatures.ts";
-import { recognizeUdpReply, udpPayload } from "../../registry/udp_payloads.ts";
+import {
+  buildSnmpV3Discovery,
+  parseSnmpV3Report,
+  recognizeUdpReply,
+  udpPayload,
+} from "../../registry/udp_payloads.ts";
 import { lookupService } from "../../registry/services.ts";
 import { BANNER_PORTS, probesFor, type ServiceProbe, TLS_PORTS } from "./probes.ts";
 
@@ -157,17 +162,42 @@ export async function* detectServices(
 
 /** Identify one TCP port. */
 async function detectTcp(t: ServiceTarget, cfg: Config): Promise<ServiceResult> {
-  const plain = await probeSession(t, cfg, { tls: false });
+  // Implicit-TLS ports: a plaintext probe there only costs a wait for a banner that never comes.
+  const tlsFirst = TLS_PORTS.has(t.port);
+  if (tlsFirst) {
+    const inner = await tlsSession(t, cfg, Math.min(CONNECT_MS, Math.max(cfg.waitMs, 1000)));
+    if (inner !== undefined) return finish(t, inner);
+  }
+  const plain = await probeSession(t, cfg, { tls: false, tlsTried: tlsFirst });
   if (plain.match !== undefined || plain.wrapped) return finish(t, plain);
-  // No plaintext answer we know: a TLS handshake costs one round trip and is very common.
-  const hello = await exchange(t, new Uint8Array(0), { tls: true, waitMs: 0, signal: cfg.signal });
-  if (hello.failed === undefined && hello.tls !== undefined) {
-    const inner = await probeSession(t, cfg, { tls: true, details: hello.tls });
-    return finish(t, inner);
+  if (!tlsFirst) {
+    // No plaintext answer we know: a TLS handshake costs one round trip and is very common.
+    const inner = await tlsSession(t, cfg, CONNECT_MS);
+    if (inner !== undefined) return finish(t, inner);
   }
   if (plain.tlsHint) return finish(t, plain);
   const rest = await probeSession(t, cfg, { tls: false, rare: true, prior: plain });
   return finish(t, rest);
+}
+
+/**
+ * Handshake, then probe inside the tunnel; `undefined` when no TLS session could be made within
+ * `connectMs` (a plaintext server that waits for its client's first line says nothing to a
+ * ClientHello, so implicit-TLS ports bound the handshake by the probe timeout).
+ */
+async function tlsSession(
+  t: ServiceTarget,
+  cfg: Config,
+  connectMs: number,
+): Promise<SessionResult | undefined> {
+  const hello = await exchange(t, new Uint8Array(0), {
+    tls: true,
+    waitMs: 0,
+    connectMs,
+    signal: cfg.signal,
+  });
+  if (hello.failed !== undefined || hello.tls === undefined) return undefined;
+  return await probeSession(t, cfg, { tls: true, details: hello.tls });
 }
 
 interface SessionResult {
@@ -186,7 +216,14 @@ interface SessionResult {
 async function probeSession(
   t: ServiceTarget,
   cfg: Config,
-  opts: { tls: boolean; details?: TlsDetails; rare?: boolean; prior?: SessionResult },
+  opts: {
+    tls: boolean;
+    details?: TlsDetails;
+    rare?: boolean;
+    prior?: SessionResult;
+    /** A TLS handshake was already tried on this port (and failed). */
+    tlsTried?: boolean;
+  },
 ): Promise<SessionResult> {
   const out: SessionResult = {
     tls: opts.details,
@@ -200,7 +237,9 @@ async function probeSession(
   let closedEmpty = 0;
   let tries = 0;
   if (!opts.rare) {
-    const nullWait = BANNER_PORTS.has(t.port) || opts.tls
+    // Inside TLS the same rule as in plain text: only banner ports (IMAPS, POP3S, ...) get
+    // the long wait; an HTTPS server never speaks first.
+    const nullWait = BANNER_PORTS.has(t.port)
       ? Math.max(cfg.waitMs, 2000)
       : own.length > 0
       ? Math.min(cfg.waitMs, 600)
@@ -220,7 +259,7 @@ async function probeSession(
       if (!opts.tls && looksLikeTls(first.data)) return { ...out, tlsHint: true };
     } else if (first.closed) closedEmpty++;
     // Implicit-TLS ports: go straight to the handshake rather than confuse the server.
-    if (!opts.tls && TLS_PORTS.has(t.port) && first.data.length === 0) {
+    if (!opts.tls && !opts.tlsTried && TLS_PORTS.has(t.port) && first.data.length === 0) {
       return { ...out, tlsHint: true };
     }
     probes = own.length > 0 ? own : all.filter((p) => p.name === "GetRequest");
@@ -326,7 +365,14 @@ export function escapeBytes(data: Uint8Array, max = 160): string {
 function exchange(
   t: ServiceTarget,
   payload: Uint8Array,
-  opts: { tls: boolean; waitMs: number; signal?: AbortSignal; probe?: string },
+  opts: {
+    tls: boolean;
+    waitMs: number;
+    signal?: AbortSignal;
+    probe?: string;
+    /** Limit on the TCP connect plus TLS handshake (default {@link CONNECT_MS}). */
+    connectMs?: number;
+  },
 ): Promise<Exchanged> {
   return new Promise((resolve) => {
     const chunks: Uint8Array[] = [];
@@ -361,7 +407,7 @@ function exchange(
       timer = setTimeout(() => settle(false), ms);
     };
     let deadline = Infinity;
-    timer = setTimeout(() => settle(false, "connect timeout"), CONNECT_MS);
+    timer = setTimeout(() => settle(false, "connect timeout"), opts.connectMs ?? CONNECT_MS);
     sock.once(opts.tls ? "secureConnect" : "connect", () => {
       if (opts.tls) details = tlsDetails(sock as tls.TLSSocket);
       if (opts.waitMs <= 0) return settle(false);
@@ -430,9 +476,12 @@ async function detectUdp(t: ServiceTarget, cfg: Config): Promise<ServiceResult> 
   if (udpPayload(t.port) === undefined) {
     return { ...base, name: known ?? "unknown", cpe: [], method: "table", confidence: 1 };
   }
+  if (t.port === 161) return await detectSnmp(t, cfg);
   // Two tries: a lost datagram is not an answer.
   for (let attempt = 0; attempt < 2 && !cfg.signal?.aborted; attempt++) {
-    const reply = await udpExchange(t, udpPayload(t.port)!, Math.min(cfg.waitMs, 3000));
+    const [reply] = await udpExchange(t, [udpPayload(t.port)!], {
+      waitMs: Math.min(cfg.waitMs, 3000),
+    });
     if (reply === undefined) continue;
     const info = recognizeUdpReply(t.port, reply);
     if (info === undefined) {
@@ -447,37 +496,91 @@ async function detectUdp(t: ServiceTarget, cfg: Config): Promise<ServiceResult> 
     }
     const m: ServiceMatch = info.service === "domain"
       ? matchDnsVersion(info.detail)
-      : info.service === "snmp"
-      ? matchSnmpDescr(info.detail)
       : { name: info.service, extraInfo: info.detail, cpe: [], confidence: 7 };
     return { ...base, ...m, method: "probed", evidence: escapeBytes(reply) };
   }
   return { ...base, name: known ?? "unknown", cpe: [], method: "table", confidence: 1 };
 }
 
-function udpExchange(t: ServiceTarget, payload: Uint8Array, waitMs: number) {
-  return new Promise<Uint8Array | undefined>((resolve) => {
+/**
+ * SNMP: the v2c sysDescr.0 request and an SNMPv3 engine discovery at once, from one socket.
+ * sysDescr names the system, the v3 Report's engine ID names the agent's vendor (RFC 3411).
+ */
+async function detectSnmp(t: ServiceTarget, cfg: Config): Promise<ServiceResult> {
+  const base = { address: t.address, port: t.port, protocol: "udp" as const };
+  const known = lookupService(t.port, "udp")?.name;
+  for (let attempt = 0; attempt < 2 && !cfg.signal?.aborted; attempt++) {
+    const [v2, v3] = await udpExchange(t, [udpPayload(161)!, buildSnmpV3Discovery()], {
+      waitMs: Math.min(cfg.waitMs, 3000),
+      slot: (reply) => parseSnmpV3Report(reply) !== undefined ? 1 : 0,
+    });
+    if (v2 === undefined && v3 === undefined) continue;
+    const info = v2 !== undefined ? recognizeUdpReply(161, v2) : undefined;
+    const engine = v3 !== undefined ? parseSnmpV3Report(v3) : undefined;
+    const evidence = escapeBytes((v2 ?? v3)!);
+    if (info === undefined && engine === undefined) {
+      return {
+        ...base,
+        name: known ?? "unknown",
+        cpe: [],
+        method: "probed",
+        confidence: 3,
+        evidence,
+      };
+    }
+    const m = matchSnmpAgent({ detail: info?.detail, engine });
+    return { ...base, ...m, method: "probed", evidence };
+  }
+  return { ...base, name: known ?? "unknown", cpe: [], method: "table", confidence: 1 };
+}
+
+/**
+ * Send `payloads` from one socket and collect the target's replies, one per slot (`slot` says
+ * which request a reply answers; default slot 0). Returns when every slot is filled, when
+ * `waitMs` runs out, or a grace period after the first reply: an agent that answers one request
+ * and ignores the other must not cost the whole timeout.
+ */
+function udpExchange(
+  t: ServiceTarget,
+  payloads: Uint8Array[],
+  opts: { waitMs: number; slot?: (reply: Uint8Array) => number },
+): Promise<(Uint8Array | undefined)[]> {
+  return new Promise((resolve) => {
     const sock = dgram.createSocket(t.address.includes(":") ? "udp6" : "udp4");
+    const replies: (Uint8Array | undefined)[] = payloads.map(() => undefined);
+    const started = Date.now();
     let settled = false;
-    const settle = (v: Uint8Array | undefined) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const settle = () => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       try {
         sock.close();
       } catch { /* already closed */ }
-      resolve(v);
+      resolve(replies);
     };
-    const timer = setTimeout(() => settle(undefined), waitMs);
+    timer = setTimeout(settle, opts.waitMs);
     sock.on("message", (msg: Uint8Array, rinfo: { address: string; port: number }) => {
-      if (rinfo.port === t.port && sameAddress(rinfo.address, t.address)) {
-        settle(new Uint8Array(msg));
+      if (rinfo.port !== t.port || !sameAddress(rinfo.address, t.address)) return;
+      const reply = new Uint8Array(msg);
+      const at = Math.max(0, Math.min(payloads.length - 1, opts.slot?.(reply) ?? 0));
+      const first = replies.every((r) => r === undefined);
+      replies[at] ??= reply;
+      if (replies.every((r) => r !== undefined)) return settle();
+      if (first) {
+        // Both requests left together: the other answer, if any, is a few RTTs behind.
+        const grace = Math.max(QUIET_MS, 4 * (Date.now() - started));
+        clearTimeout(timer);
+        timer = setTimeout(settle, Math.min(grace, Math.max(0, started + opts.waitMs - Date.now())));
       }
     });
-    sock.on("error", () => settle(undefined));
-    sock.send(payload, t.port, t.address, (err: Error | null) => {
-      if (err) settle(undefined);
-    });
+    sock.on("error", () => settle());
+    for (const p of payloads) {
+      sock.send(p, t.port, t.address, (err: Error | null) => {
+        if (err) settle();
+      });
+    }
   });
 }
 

@@ -10,6 +10,7 @@ import { sslCert } from "./ssl_cert.ts";
 import { ssh2EnumAlgos, sshHostkey } from "./ssh.ts";
 import { ftpAnon, ftpSyst, memcachedInfo, redisInfo, smtpCommands } from "./text_services.ts";
 import { dnsRecursion, mysqlInfo, ntpInfo, snmpSysdescr } from "./binary_services.ts";
+import { VULN_SCRIPTS } from "../vuln/mod.ts";
 
 /** Every bundled script, sorted by name. */
 export const BUNDLED_SCRIPTS: readonly Script[] = [
@@ -31,4 +32,5 @@ export const BUNDLED_SCRIPTS: readonly Script[] = [
   ssh2EnumAlgos,
   sshHostkey,
   sslCert,
-];
+  ...VULN_SCRIPTS,
+].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -19,17 +19,24 @@ function esRule(p: ScriptPort): boolean {
 export const elasticsearchNoauth: Script = {
   name: "elasticsearch-noauth",
   categories: ["vuln", "auth", "safe"],
-  description: "Reads the Elasticsearch banner and index list without credentials; 200 JSON means no authentication.",
+  description:
+    "Reads the Elasticsearch banner and index list without credentials; 200 JSON means no authentication.",
   portRule: esRule,
   async action(ctx) {
     const root = await ctx.http({ path: "/" });
     if (root.status === 401 || root.status === 403) {
       const evidence = `GET / returned ${root.status}${
-        root.headers["www-authenticate"] ? ` (${root.headers["www-authenticate"].slice(0, 60)})` : ""
+        root.headers["www-authenticate"]
+          ? ` (${root.headers["www-authenticate"].slice(0, 60)})`
+          : ""
       }`;
       return {
         text: `NOT VULNERABLE: ${evidence}`,
-        vulnerable: { state: "NOT VULNERABLE", title: "Elasticsearch without authentication", evidence },
+        vulnerable: {
+          state: "NOT VULNERABLE",
+          title: "Elasticsearch without authentication",
+          evidence,
+        },
       };
     }
     let info: Record<string, unknown>;
@@ -52,12 +59,21 @@ export const elasticsearchNoauth: Script = {
     const evidence = `GET / returned 200 JSON without credentials (cluster_name ${
       JSON.stringify(info.cluster_name)
     }${version ? `, version ${version}` : ""})${
-      idx ? `; /_cat/indices returned ${idx.status}${idx.status === 200 ? ` listing ${indices.length} indices` : ""}` : ""
+      idx
+        ? `; /_cat/indices returned ${idx.status}${
+          idx.status === 200 ? ` listing ${indices.length} indices` : ""
+        }`
+        : ""
     }`;
     return {
       text: `VULNERABLE: ${evidence}`,
       data: { cluster: info.cluster_name, version, indices },
-      vulnerable: { state: "VULNERABLE", title: "Elasticsearch without authentication", evidence, risk: "critical" },
+      vulnerable: {
+        state: "VULNERABLE",
+        title: "Elasticsearch without authentication",
+        evidence,
+        risk: "critical",
+      },
     };
   },
 };

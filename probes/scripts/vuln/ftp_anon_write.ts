@@ -10,7 +10,14 @@ import { portOrService } from "../bundled/rules.ts";
 import { readReply } from "../bundled/text_services.ts";
 
 /** Directories anonymous uploads usually go to, after the login directory. */
-export const UPLOAD_DIRS: readonly string[] = [".", "upload", "uploads", "incoming", "pub/incoming", "pub"];
+export const UPLOAD_DIRS: readonly string[] = [
+  ".",
+  "upload",
+  "uploads",
+  "incoming",
+  "pub/incoming",
+  "pub",
+];
 
 async function cmd(sock: ScriptSocket, line: string) {
   await sock.send(`${line}\r\n`);
@@ -24,13 +31,19 @@ async function tryStore(
 ): Promise<{ stored: boolean; deleted: boolean; detail: string }> {
   const pasv = await cmd(sock, "PASV");
   const m = /(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)/.exec(pasv.lines.join(" "));
-  if (pasv.code !== 227 || !m) return { stored: false, deleted: false, detail: `PASV ${pasv.code}` };
+  if (pasv.code !== 227 || !m) {
+    return { stored: false, deleted: false, detail: `PASV ${pasv.code}` };
+  }
   // Data connection to the target itself, never to the address the server names.
   const data = await ctx.tcp({ port: Number(m[5]) * 256 + Number(m[6]) });
   const stor = await cmd(sock, `STOR ${name}`);
   if (stor.code !== 150 && stor.code !== 125) {
     data.close();
-    return { stored: false, deleted: false, detail: `STOR ${stor.code} ${stor.lines[0].slice(4, 80)}` };
+    return {
+      stored: false,
+      deleted: false,
+      detail: `STOR ${stor.code} ${stor.lines[0].slice(4, 80)}`,
+    };
   }
   await data.send("Portolan ftp-anon-write test file; safe to delete.\r\n");
   data.close();
@@ -99,7 +112,9 @@ export const ftpAnonWrite: Script = {
         }
         if (dir !== ".") await cmd(sock, `CWD ${home}`);
       }
-      const evidence = `anonymous login allowed but no upload succeeded (${tried.join("; ") || "no upload directory found"})`;
+      const evidence = `anonymous login allowed but no upload succeeded (${
+        tried.join("; ") || "no upload directory found"
+      })`;
       return {
         text: `NOT VULNERABLE: ${evidence}`,
         vulnerable: { state: "NOT VULNERABLE", title: "Anonymous FTP write access", evidence },

@@ -49,9 +49,10 @@ export const ftpVsftpdBackdoor: Script = {
     if (before) {
       const id = await runId(before);
       before.close();
-      const evidence = `port ${BACKDOOR_PORT} was already open before the trigger; \`id\` returned ${
-        JSON.stringify(id.slice(0, 120))
-      }`;
+      const evidence =
+        `port ${BACKDOOR_PORT} was already open before the trigger; \`id\` returned ${
+          JSON.stringify(id.slice(0, 120))
+        }`;
       const shell = /uid=\d+/.test(id);
       return {
         text: `${shell ? "VULNERABLE" : "LIKELY VULNERABLE"}: ${evidence}`,
@@ -90,7 +91,9 @@ export const ftpVsftpdBackdoor: Script = {
     }
     ftp.close();
     if (!shell) {
-      const evidence = `sent USER with ":)" to ${JSON.stringify(banner.slice(0, 80))}; port ${BACKDOOR_PORT} stayed closed`;
+      const evidence = `sent USER with ":)" to ${
+        JSON.stringify(banner.slice(0, 80))
+      }; port ${BACKDOOR_PORT} stayed closed`;
       return {
         text: `NOT VULNERABLE: ${evidence}`,
         data: { triggered: false },

@@ -55,9 +55,10 @@ export const httpShellshock: Script = {
       tried.push(`${path}: ${res.status}`);
       const headerText = res.rawHeaders.map(([k, v]) => `${k}: ${v}`).join("\n");
       if (res.body.includes(marker) || headerText.includes(marker)) {
-        const evidence = `${path} answered ${res.status} with the marker ${marker} that only \`echo ${
-          marker.slice(0, 10)
-        }''${marker.slice(10)}\` run by bash prints`;
+        const evidence =
+          `${path} answered ${res.status} with the marker ${marker} that only \`echo ${
+            marker.slice(0, 10)
+          }''${marker.slice(10)}\` run by bash prints`;
         return {
           text: `VULNERABLE: ${evidence}`,
           data: { path, status: res.status },
@@ -74,7 +75,12 @@ export const httpShellshock: Script = {
     const evidence = `no command output in the responses (${tried.join(", ")})`;
     return {
       text: `NOT VULNERABLE: ${evidence}`,
-      vulnerable: { state: "NOT VULNERABLE", id: "CVE-2014-6271", title: "GNU Bash Shellshock via CGI", evidence },
+      vulnerable: {
+        state: "NOT VULNERABLE",
+        id: "CVE-2014-6271",
+        title: "GNU Bash Shellshock via CGI",
+        evidence,
+      },
     };
   },
 };

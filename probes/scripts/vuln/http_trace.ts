@@ -15,11 +15,17 @@ export const httpTrace: Script = {
   portRule: httpRule,
   async action(ctx) {
     const value = crypto.randomUUID();
-    const res = await ctx.http({ method: "TRACE", path: "/", headers: { "X-Portolan-Trace": value } });
+    const res = await ctx.http({
+      method: "TRACE",
+      path: "/",
+      headers: { "X-Portolan-Trace": value },
+    });
     const echoed = res.status === 200 && res.body.includes(value) &&
       /x-portolan-trace/i.test(res.body);
     const evidence = echoed
-      ? `TRACE / returned 200 ${res.headers["content-type"] ?? ""} echoing "X-Portolan-Trace: ${value}"`.replace("  ", " ")
+      ? `TRACE / returned 200 ${
+        res.headers["content-type"] ?? ""
+      } echoing "X-Portolan-Trace: ${value}"`.replace("  ", " ")
       : `TRACE / returned ${res.status} without our header`;
     return {
       text: `${echoed ? "VULNERABLE" : "NOT VULNERABLE"}: ${evidence}`,

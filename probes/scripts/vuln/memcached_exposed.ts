@@ -35,7 +35,12 @@ export function udpStats(
         sock.close();
       } catch { /* closed */ }
       if (err) reject(err);
-      else resolve({ request: req.length, response: bytes, datagrams: count, text: parts.join("") });
+      else {resolve({
+          request: req.length,
+          response: bytes,
+          datagrams: count,
+          text: parts.join(""),
+        });}
     };
     const timer = setTimeout(() => finish(), options.timeoutMs ?? 2000);
     options.signal?.addEventListener("abort", () => finish(new Error("aborted")), { once: true });
@@ -56,7 +61,15 @@ async function tcpStats(ctx: ScriptContext): Promise<string | undefined> {
   const sock = await ctx.tcp();
   try {
     await sock.send("stats\r\n");
-    const text = await sock.receiveText({ until: "END\r\n" });
+    const lines: string[] = [];
+    for (;;) {
+      const line = await sock.receiveText({ line: true });
+      // An authenticating server answers "CLIENT_ERROR unauthenticated"; stop there, not at a timeout.
+      if (line === "" || line === "END" || /^(?:CLIENT_|SERVER_)?ERROR/.test(line)) break;
+      lines.push(line);
+      if (lines.length > 500) break;
+    }
+    const text = lines.join("\n");
     return /STAT pid \d+/.test(text) ? text : undefined;
   } finally {
     sock.close();
@@ -83,7 +96,9 @@ export const memcachedExposed: Script = {
         findings.push(`TCP stats without authentication (version ${version ?? "?"})`);
       }
     }
-    const u = await udpStats(ctx.host.address, port.port, { signal: ctx.signal }).catch(() => undefined);
+    const u = await udpStats(ctx.host.address, port.port, { signal: ctx.signal }).catch(() =>
+      undefined
+    );
     let udpOpen = false;
     if (u && u.datagrams > 0 && /STAT /.test(u.text)) {
       udpOpen = true;
@@ -99,7 +114,11 @@ export const memcachedExposed: Script = {
       const evidence = `no stats over ${port.protocol === "tcp" ? "TCP or " : ""}UDP ${port.port}`;
       return {
         text: `NOT VULNERABLE: ${evidence}`,
-        vulnerable: { state: "NOT VULNERABLE", title: "memcached exposed without authentication", evidence },
+        vulnerable: {
+          state: "NOT VULNERABLE",
+          title: "memcached exposed without authentication",
+          evidence,
+        },
       };
     }
     const evidence = findings.join("; ");
@@ -109,7 +128,9 @@ export const memcachedExposed: Script = {
       vulnerable: {
         state: "VULNERABLE",
         id: udpOpen ? "CVE-2018-1000115" : undefined,
-        title: udpOpen ? "memcached UDP reflection/amplification" : "memcached exposed without authentication",
+        title: udpOpen
+          ? "memcached UDP reflection/amplification"
+          : "memcached exposed without authentication",
         evidence,
         risk: "high",
       },

@@ -20,11 +20,26 @@ export function bsonEncode(doc: Record<string, number | string>): Uint8Array {
     } else {
       const s = [...enc.encode(v), 0];
       const n = s.length;
-      parts.push(0x02, ...key, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff, ...s);
+      parts.push(
+        0x02,
+        ...key,
+        n & 0xff,
+        (n >> 8) & 0xff,
+        (n >> 16) & 0xff,
+        (n >>> 24) & 0xff,
+        ...s,
+      );
     }
   }
   const len = parts.length + 5;
-  return new Uint8Array([len & 0xff, (len >> 8) & 0xff, (len >> 16) & 0xff, len >>> 24, ...parts, 0]);
+  return new Uint8Array([
+    len & 0xff,
+    (len >> 8) & 0xff,
+    (len >> 16) & 0xff,
+    len >>> 24,
+    ...parts,
+    0,
+  ]);
 }
 
 /** Decode a BSON document (the types a server reply uses; others end the walk). */
@@ -103,7 +118,8 @@ export function opMsg(doc: Record<string, number | string>, requestId = 1): Uint
 export const mongodbNoauth: Script = {
   name: "mongodb-noauth",
   categories: ["vuln", "auth", "safe"],
-  description: "Runs listDatabases over OP_MSG without credentials; success means MongoDB access control is off.",
+  description:
+    "Runs listDatabases over OP_MSG without credentials; success means MongoDB access control is off.",
   portRule: portOrService([27017, 27018], ["mongodb", "mongod"]),
   async action(ctx) {
     const sock = await ctx.tcp();
@@ -119,16 +135,24 @@ export const mongodbNoauth: Script = {
       const doc = bsonDecode(rest, 5);
       if (doc.ok === 1 && Array.isArray(doc.databases)) {
         const names = doc.databases.map((d) => (d as Record<string, Bson>).name).filter(Boolean);
-        const evidence = `listDatabases without credentials returned ok:1 with ${names.length} databases (${
-          names.slice(0, 8).join(", ")
-        })`;
+        const evidence =
+          `listDatabases without credentials returned ok:1 with ${names.length} databases (${
+            names.slice(0, 8).join(", ")
+          })`;
         return {
           text: `VULNERABLE: ${evidence}`,
           data: { databases: names },
-          vulnerable: { state: "VULNERABLE", title: "MongoDB without authentication", evidence, risk: "critical" },
+          vulnerable: {
+            state: "VULNERABLE",
+            title: "MongoDB without authentication",
+            evidence,
+            risk: "critical",
+          },
         };
       }
-      const evidence = `listDatabases refused: code ${String(doc.code)} ${String(doc.codeName ?? doc.errmsg ?? "")}`.trim();
+      const evidence = `listDatabases refused: code ${String(doc.code)} ${
+        String(doc.codeName ?? doc.errmsg ?? "")
+      }`.trim();
       return {
         text: `NOT VULNERABLE: ${evidence}`,
         vulnerable: { state: "NOT VULNERABLE", title: "MongoDB without authentication", evidence },

@@ -12,7 +12,8 @@ import { portOrService } from "../bundled/rules.ts";
 export const redisNoauth: Script = {
   name: "redis-noauth",
   categories: ["vuln", "auth", "safe"],
-  description: "Sends INFO without authenticating; an answer means Redis is open to anyone who can reach it.",
+  description:
+    "Sends INFO without authenticating; an answer means Redis is open to anyone who can reach it.",
   portRule: portOrService([6379], ["redis"]),
   async action(ctx) {
     const sock = await ctx.tcp();
@@ -38,7 +39,12 @@ export const redisNoauth: Script = {
       return {
         text: `VULNERABLE: ${evidence}`,
         data: { version, mode },
-        vulnerable: { state: "VULNERABLE", title: "Redis without authentication", evidence, risk: "high" },
+        vulnerable: {
+          state: "VULNERABLE",
+          title: "Redis without authentication",
+          evidence,
+          risk: "high",
+        },
       };
     } finally {
       sock.close();

@@ -26,7 +26,9 @@ export function certValidity(
 }
 
 /** Whether a certificate names itself as issuer and its own key verifies its signature. */
-export function isSelfSigned(der: Uint8Array): { selfSigned: boolean; subject: string; issuer: string } {
+export function isSelfSigned(
+  der: Uint8Array,
+): { selfSigned: boolean; subject: string; issuer: string } {
   const c = new X509Certificate(Buffer.from(der));
   let selfSigned = false;
   try {

@@ -7,7 +7,14 @@
  */
 import type { Script, ScriptContext } from "../types.ts";
 import { sslRule } from "../bundled/rules.ts";
-import { alertName, clientHello, COMMON_SUITES, negotiate, TLS_VERSIONS, versionName } from "./tls_wire.ts";
+import {
+  alertName,
+  clientHello,
+  COMMON_SUITES,
+  negotiate,
+  TLS_VERSIONS,
+  versionName,
+} from "./tls_wire.ts";
 
 /** SSLv3 suites: CBC and RC4 ones, since SSLv3 knows no AEAD or ECDHE (RFC 6101 appendix A.6). */
 const SSL3_SUITES = [0x002f, 0x0035, 0x000a, 0x0033, 0x0039, 0x0016, 0x0005, 0x0004, 0x0009];
@@ -28,7 +35,9 @@ export async function probeVersion(
           return {
             accepted: true,
             cipher: r.hello.cipher,
-            evidence: `ServerHello ${name} with suite 0x${r.hello.cipher.toString(16).padStart(4, "0")}`,
+            evidence: `ServerHello ${name} with suite 0x${
+              r.hello.cipher.toString(16).padStart(4, "0")
+            }`,
           };
         }
         return {

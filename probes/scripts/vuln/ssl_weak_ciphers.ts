@@ -77,7 +77,11 @@ export const sslWeakCiphers: Script = {
       try {
         const r = await negotiate(sock, clientHello(0x0303, codes), { timeoutMs: 4000 });
         if (r.kind === "accepted" && suites[r.hello.cipher] !== undefined) {
-          accepted.push({ family, suite: suites[r.hello.cipher], version: versionName(r.hello.version) });
+          accepted.push({
+            family,
+            suite: suites[r.hello.cipher],
+            version: versionName(r.hello.version),
+          });
           said = `accepted ${suites[r.hello.cipher]} (${versionName(r.hello.version)})`;
         } else if (r.kind === "accepted") {
           said = `server chose an unoffered suite 0x${r.hello.cipher.toString(16)}`;

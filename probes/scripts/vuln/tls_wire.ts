@@ -17,9 +17,29 @@ export const TLS_VERSIONS: Readonly<Record<string, number>> = {
 
 /** Ordinary, modern-enough suites most servers accept (ECDHE/DHE/RSA with AES, ChaCha). */
 export const COMMON_SUITES: readonly number[] = [
-  0xc02f, 0xc030, 0xc02b, 0xc02c, 0xcca8, 0xcca9, 0x009e, 0x009f, 0x009c, 0x009d,
-  0xc013, 0xc014, 0xc009, 0xc00a, 0x0033, 0x0039, 0x002f, 0x0035, 0xc027, 0xc028,
-  0x003c, 0x003d, 0x000a,
+  0xc02f,
+  0xc030,
+  0xc02b,
+  0xc02c,
+  0xcca8,
+  0xcca9,
+  0x009e,
+  0x009f,
+  0x009c,
+  0x009d,
+  0xc013,
+  0xc014,
+  0xc009,
+  0xc00a,
+  0x0033,
+  0x0039,
+  0x002f,
+  0x0035,
+  0xc027,
+  0xc028,
+  0x003c,
+  0x003d,
+  0x000a,
 ];
 
 /** A parsed ServerHello. */
@@ -192,7 +212,9 @@ export async function negotiate(
       pending = pending.slice(4 + len);
       if (type === 2) {
         serverHello = parseServerHello(body);
-        if (!options.untilDone) return { kind: "accepted", hello: serverHello, done: false, records };
+        if (!options.untilDone) {
+          return { kind: "accepted", hello: serverHello, done: false, records };
+        }
       }
       if (type === 14 && serverHello) {
         return { kind: "accepted", hello: serverHello, done: true, records };
