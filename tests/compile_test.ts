@@ -10,9 +10,11 @@ import meta from "../deno.json" with { type: "json" };
 const mainTs = fromFileUrl(new URL("../main.ts", import.meta.url));
 const root = fromFileUrl(new URL("..", import.meta.url));
 
-/** The --allow-* flags of the compile task, exactly as written there. */
+/** The --allow-* (and --unstable-*) flags of the compile task, exactly as written there. */
 function compilePermissions(): string[] {
-  const flags = meta.tasks.compile.split(/\s+/).filter((word) => word.startsWith("--allow-"));
+  const flags = meta.tasks.compile.split(/\s+/).filter((word) =>
+    word.startsWith("--allow-") || word.startsWith("--unstable-")
+  );
   assert.ok(flags.length > 0, "the compile task names its permissions");
   return flags;
 }

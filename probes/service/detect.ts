@@ -572,7 +572,10 @@ function udpExchange(
         // Both requests left together: the other answer, if any, is a few RTTs behind.
         const grace = Math.max(QUIET_MS, 4 * (Date.now() - started));
         clearTimeout(timer);
-        timer = setTimeout(settle, Math.min(grace, Math.max(0, started + opts.waitMs - Date.now())));
+        timer = setTimeout(
+          settle,
+          Math.min(grace, Math.max(0, started + opts.waitMs - Date.now())),
+        );
       }
     });
     sock.on("error", () => settle());
