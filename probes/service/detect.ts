@@ -1,8 +1,9 @@
 /**
  * Service and version detection (`-sV`): connect to open ports, listen for a banner, send the
  * probes most likely to draw an answer, and match the replies against our signatures
- * (`registry/service_signatures.ts`). TLS is detected and probing repeated inside it; UDP ports
- * are probed with the payloads of `registry/udp_payloads.ts`.
+ * (`registry/service_signatures.ts`). TLS is detected and probing repeated inside it (on
+ * implicit-TLS ports the handshake comes first); UDP ports are probed with the payloads of
+ * `registry/udp_payloads.ts`, and SNMP agents also with an SNMPv3 engine discovery.
  *
  * Every probe runs on a fresh connection, as a confused server must not spoil the next probe.
  *
