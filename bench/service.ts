@@ -315,6 +315,7 @@ export async function serviceBench(): Promise<BenchResult> {
       "5432/tcp": `postgresql ${truth.postgresql}`,
       "6379/tcp": `redis ${truth.redis}`,
       "11211/tcp": `memcached ${truth.memcached}`,
+      "16379/tcp": `redis ${truth.redis}`,
       "53/udp": `dnsmasq ${truth.dnsmasq}`,
       "161/udp": `net-snmp ${truth.snmpd}`,
     };

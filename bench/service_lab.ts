@@ -36,7 +36,8 @@ const BINARIES = [
 ];
 
 /** TCP ports the service lab listens on. */
-export const SERVICE_TCP_PORTS: readonly number[] = [21, 22, 53, 80, 443, 5432, 6379, 11211];
+// 16379: a second Redis moved off its default port, as administrators often do.
+export const SERVICE_TCP_PORTS: readonly number[] = [21, 22, 53, 80, 443, 5432, 6379, 11211, 16379];
 
 /** UDP ports the service lab answers on. */
 export const SERVICE_UDP_PORTS: readonly number[] = [53, 161];
@@ -165,6 +166,10 @@ http {
   lab.spawn([
     ...["redis-server", "--bind", addr, "--port", "6379", "--protected-mode", "no"],
     ...["--save", "", "--appendonly", "no", "--dir", dir, "--pidfile", `${dir}/redis.pid`],
+  ], opts);
+  lab.spawn([
+    ...["redis-server", "--bind", addr, "--port", "16379", "--protected-mode", "no"],
+    ...["--save", "", "--appendonly", "no", "--dir", dir, "--pidfile", `${dir}/redis2.pid`],
   ], opts);
   lab.spawn(["memcached", "-l", addr, "-p", "11211", "-U", "0", "-u", "nobody"], opts);
   lab.spawn(["vsftpd", `${dir}/vsftpd.conf`], opts);

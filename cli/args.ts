@@ -20,18 +20,9 @@ export const NOT_SUPPORTED_YET: Readonly<Record<string, string>> = {
   // Target specification
   "-iR": "random targets",
   // Host discovery
-  "-sn": "ping scan",
-  "-sP": "ping scan",
-  "-PS": "TCP SYN ping",
-  "-PA": "TCP ACK ping",
-  "-PU": "UDP ping",
   "-PY": "SCTP INIT ping",
-  "-PE": "ICMP echo ping",
-  "-PP": "ICMP timestamp ping",
-  "-PM": "ICMP netmask ping",
   "-PO": "IP protocol ping",
   "-PR": "ARP ping",
-  "--disable-arp-ping": "ARP ping control",
   "--dns-servers": "custom DNS servers",
   "--system-dns": "system DNS resolver",
   // Scan techniques
@@ -223,6 +214,7 @@ const LONG_OPTIONS: Readonly<Record<string, LongOption>> = {
       state.options.shard = { index, count };
     },
   },
+  "disable-arp-ping": { value: false, apply: set("disableArpPing", true) },
   "open": { value: false, apply: set("openOnly", true) },
   "reason": { value: false, apply: set("reason", true) },
   "oN": { value: true, apply: setValue("normalOutput") },
@@ -541,6 +533,11 @@ function scanTypes(state: ParseState, value: string): void {
       addScripts(state, "default");
       continue;
     }
+    // -sP is nmap's older spelling of -sn.
+    if (letter === "n" || letter === "P") {
+      state.options.pingScan = true;
+      continue;
+    }
     const type = SCAN_LETTERS[letter];
     if (type === undefined) {
       rejectIfNotSupported(`-s${letter}`);
@@ -554,14 +551,58 @@ function scanTypes(state: ParseState, value: string): void {
   }
 }
 
+/** nmap's default port for each `-P` ping that takes a port list. */
+const PING_DEFAULT_PORTS: Readonly<Record<"S" | "A" | "U", string>> = {
+  S: "80",
+  A: "80",
+  U: "40125",
+};
+
+const PING_PORT_KEYS = { S: "tcpSyn", A: "tcpAck", U: "udp" } as const;
+const PING_ICMP_KEYS = { E: "icmpEcho", P: "icmpTimestamp", M: "icmpMask" } as const;
+
 function discovery(state: ParseState, value: string): void {
   // -P0 and -PN are nmap's older spellings of -Pn.
   if (value === "n" || value === "N" || value === "0") {
     state.options.skipDiscovery = true;
     return;
   }
-  rejectIfNotSupported(`-P${value[0]}`);
-  throw new UsageError(`unknown host discovery option '-P${value}' (did you mean -Pn?)`);
+  const letter = value[0];
+  const rest = value.slice(1);
+  if (letter === "S" || letter === "A" || letter === "U") {
+    // As nmap: the port list is attached (-PS22,80); a bare -PS means the default port.
+    const ports = rest === "" ? PING_DEFAULT_PORTS[letter] : pingPorts(rest, `-P${letter}`);
+    const probes = state.options.discoveryProbes ??= {};
+    const key = PING_PORT_KEYS[letter];
+    probes[key] = probes[key] === undefined ? ports : `${probes[key]},${ports}`;
+    return;
+  }
+  if (letter === "E" || letter === "P" || letter === "M") {
+    if (rest !== "") {
+      throw new UsageError(`-P${letter} takes no value, got '-P${value}'`);
+    }
+    (state.options.discoveryProbes ??= {})[PING_ICMP_KEYS[letter]] = true;
+    return;
+  }
+  rejectIfNotSupported(`-P${letter}`);
+  throw new UsageError(
+    `unknown host discovery option '-P${value}' (use -Pn, -PS, -PA, -PU, -PE, -PP or -PM)`,
+  );
+}
+
+/** A ping port list as nmap takes it: numbers and ranges, comma-separated, 0-65535. */
+function pingPorts(list: string, option: string): string {
+  for (const item of list.split(",")) {
+    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(item);
+    const low = m ? Number(m[1]) : NaN;
+    const high = m?.[2] !== undefined ? Number(m[2]) : low;
+    if (!(low <= high && high <= 65535)) {
+      throw new UsageError(
+        `invalid port list for ${option}: '${list}' (e.g. ${option}22,80,8000-8010)`,
+      );
+    }
+  }
+  return list;
 }
 
 function timing(value: string): number {
@@ -635,6 +676,12 @@ function validate(options: Options): void {
       } (-sU can be added to any of them)`,
     );
   }
+  if (options.pingScan && (options.listScan || options.scanTypes.length > 0)) {
+    const others = [...(options.listScan ? ["-sL"] : []), ...options.scanTypes.map(scanFlag)];
+    throw new UsageError(
+      `-sn (ping scan, no port scan) cannot be combined with ${others.join(", ")}`,
+    );
+  }
   if (options.listScan && options.scanTypes.length > 0) {
     throw new UsageError(
       `-sL (list scan) cannot be combined with ${options.scanTypes.map(scanFlag).join(", ")}`,
@@ -686,7 +733,8 @@ function knownOptionNames(): string[] {
   for (const letter of Object.keys(SHORT_OPTIONS)) {
     if (letter !== "s" && letter !== "P") names.push(`-${letter}`);
   }
-  names.push(...Object.keys(SCAN_LETTERS).map((l) => `-s${l}`), "-sL", "-Pn");
+  names.push(...Object.keys(SCAN_LETTERS).map((l) => `-s${l}`), "-sL", "-sn", "-Pn");
+  names.push("-PS", "-PA", "-PU", "-PE", "-PP", "-PM");
   names.push(...Object.keys(NOT_SUPPORTED_YET));
   return names;
 }

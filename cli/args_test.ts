@@ -66,6 +66,48 @@ Deno.test("-sL and -Pn", () => {
   assert.match(usageError(["-Pz"]), /unknown host discovery option '-Pz'/);
 });
 
+Deno.test("-sn and -sP: ping scan, alone or with discovery options", () => {
+  assert.equal(parseArgs(["-sn"]).pingScan, true);
+  assert.equal(parseArgs(["-sP"]).pingScan, true);
+  assert.equal(parseArgs([]).pingScan, undefined);
+  assert.equal(parseArgs(["-sn", "-Pn"]).skipDiscovery, true);
+  assert.match(usageError(["-sn", "-sS"]), /-sn .* cannot be combined with -sS/);
+  assert.match(usageError(["-sn", "-sL"]), /-sn .* cannot be combined with -sL/);
+});
+
+Deno.test("-PS/-PA/-PU take attached port lists, nmap's defaults when bare", () => {
+  assert.deepEqual(parseArgs(["-PS"]).discoveryProbes, { tcpSyn: "80" });
+  assert.deepEqual(parseArgs(["-PA"]).discoveryProbes, { tcpAck: "80" });
+  assert.deepEqual(parseArgs(["-PU"]).discoveryProbes, { udp: "40125" });
+  assert.deepEqual(parseArgs(["-PS22,80,8000-8010"]).discoveryProbes, {
+    tcpSyn: "22,80,8000-8010",
+  });
+  // Repeated lists add up; a detached word is a target, not a port list (as in nmap).
+  const o = parseArgs(["-PS22", "-PS443", "-PU53", "127.0.0.1"]);
+  assert.deepEqual(o.discoveryProbes, { tcpSyn: "22,443", udp: "53" });
+  assert.deepEqual(o.targets, ["127.0.0.1"]);
+  assert.deepEqual(parseArgs(["-sn", "-PA", "22"]).targets, ["22"]);
+  assert.match(usageError(["-PS70000"]), /invalid port list for -PS: '70000'/);
+  assert.match(usageError(["-PA22,"]), /invalid port list for -PA/);
+  assert.match(usageError(["-PU9-1"]), /invalid port list for -PU/);
+  assert.match(usageError(["-PSssh"]), /invalid port list for -PS/);
+});
+
+Deno.test("-PE, -PP, -PM and --disable-arp-ping", () => {
+  assert.deepEqual(parseArgs(["-PE", "-PP", "-PM"]).discoveryProbes, {
+    icmpEcho: true,
+    icmpTimestamp: true,
+    icmpMask: true,
+  });
+  assert.deepEqual(parseArgs(["-sn", "-PE", "-PS22"]).discoveryProbes, {
+    icmpEcho: true,
+    tcpSyn: "22",
+  });
+  assert.equal(parseArgs(["--disable-arp-ping"]).disableArpPing, true);
+  assert.equal(parseArgs(["-disable-arp-ping"]).disableArpPing, true);
+  assert.match(usageError(["-PEx"]), /-PE takes no value/);
+});
+
 Deno.test("port options, attached and detached", () => {
   assert.equal(parseArgs(["-p", "22,80"]).ports, "22,80");
   assert.equal(parseArgs(["-p22,80"]).ports, "22,80");
@@ -261,13 +303,6 @@ Deno.test("every not-supported-yet option is refused with its name and purpose",
   }
   const required = [
     "-oS",
-    "-sn",
-    "-PS",
-    "-PA",
-    "-PU",
-    "-PE",
-    "-PP",
-    "-PM",
     "-PR",
     "-sY",
     "-sZ",
@@ -301,8 +336,8 @@ Deno.test("every not-supported-yet option is refused with its name and purpose",
 Deno.test("not-supported-yet options are caught in every spelling", () => {
   const cases: [string[], string][] = [
     [["-sSO"], "-sO"],
-    [["-PS22,80"], "-PS"],
-    [["-PE"], "-PE"],
+    [["-PR"], "-PR"],
+    [["-PO1"], "-PO"],
     [["-oSscan.txt"], "-oS"],
     [["-eeth0"], "-e"],
     [["-g53"], "-g"],

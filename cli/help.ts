@@ -22,7 +22,15 @@ TARGET SPECIFICATION:
   -n/-R: Never do DNS resolution/Always resolve [default: sometimes]
 HOST DISCOVERY:
   -sL: List Scan - simply list targets to scan
+  -sn: Ping Scan - disable port scan
   -Pn: Treat all hosts as online -- skip host discovery
+  -PS/-PA/-PU[portlist]: TCP SYN/ACK or UDP discovery to given ports (defaults: 80, 80, 40125)
+  -PE/-PP/-PM: ICMP echo, timestamp, and netmask request discovery probes
+    (ICMPv6 echo for IPv6; raw probes need privileges, else a TCP connect to the -PS/-PA
+    ports, or 80 and 443)
+  --disable-arp-ping: No ARP discovery of hosts on the local network
+    With no discovery option, privileged discovery sends ICMP echo, SYN to 443, ACK to 80 and
+    ICMP timestamp, and asks hosts on the local Ethernet by ARP.
 SCAN TECHNIQUES:
   -sS/-sT/-sA/-sW: TCP SYN/Connect()/ACK/Window scans
   -sN/-sF/-sX: TCP Null, FIN, and Xmas scans
@@ -96,6 +104,7 @@ EXAMPLES:
   portolan -6 -p- ::1
   portolan -Pn -T4 --top-ports 100 -oJ scan.json 198.18.0.0/15
   portolan -sL -n 127.0.0.0/29
+  portolan -sn -PS22,80 -PE 127.0.0.0/29
   portolan -sU -p U:53,123 --reason example.com
 `;
 

@@ -17,6 +17,22 @@ export type ScanType =
 /** How names are resolved: `-n` never, `-R` always (reverse for every target), else default. */
 export type ResolveMode = "default" | "never" | "always";
 
+/** The `-P*` discovery probes as typed; a present port list replaces nmap's default for it. */
+export interface DiscoveryProbeOptions {
+  /** `-PS[portlist]`: TCP SYN ping (default port 80). */
+  tcpSyn?: string;
+  /** `-PA[portlist]`: TCP ACK ping (default port 80). */
+  tcpAck?: string;
+  /** `-PU[portlist]`: UDP ping (default port 40125). */
+  udp?: string;
+  /** `-PE`: ICMP echo (ICMPv6 echo for IPv6 targets). */
+  icmpEcho?: boolean;
+  /** `-PP`: ICMP timestamp (IPv4 only). */
+  icmpTimestamp?: boolean;
+  /** `-PM`: ICMP address mask (IPv4 only). */
+  icmpMask?: boolean;
+}
+
 /** Every option Portolan understands. Durations are in milliseconds. */
 export interface Options {
   /** Target specifications exactly as typed (addresses, CIDR, ranges, names). */
@@ -77,6 +93,15 @@ export interface Options {
   osPassiveFile?: string;
   /** `-Pn`: treat every host as up. */
   skipDiscovery: boolean;
+  /** `-sn` (`-sP`): host discovery only, no port scan. */
+  pingScan?: boolean;
+  /**
+   * `-PS`, `-PA`, `-PU`, `-PE`, `-PP`, `-PM`: the discovery probes asked for; absent means the
+   * defaults for the privilege level. Port lists are kept as typed (checked by the plan).
+   */
+  discoveryProbes?: DiscoveryProbeOptions;
+  /** `--disable-arp-ping`: no ARP (or neighbour discovery) for on-link targets. */
+  disableArpPing?: boolean;
   /** `-T0`..`-T5`; 3 (normal) when not given. */
   timing: number;
   /** `--min-rate` packets (connects) per second. */

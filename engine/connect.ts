@@ -197,6 +197,13 @@ export function isLoopback(address: string): boolean {
 /** Ports a connect "ping" tries, as nmap does without raw-socket rights. */
 export const DISCOVERY_PORTS: readonly number[] = [80, 443];
 
+/** Ports a connect "ping" tries for `plan`: its -PS and -PA ports, else 80 and 443. */
+export function connectPingPorts(plan: Pick<ScanPlan, "discovery">): number[] {
+  const d = plan.discovery;
+  const named = d ? [...new Set([...d.tcpSyn, ...d.tcpAck])].sort((a, b) => a - b) : [];
+  return named.length > 0 ? named : [...DISCOVERY_PORTS];
+}
+
 interface Probe {
   host: HostState;
   port: number;
@@ -326,6 +333,7 @@ export async function* connectScan(
   signal.addEventListener("abort", notify, { once: true });
 
   let concurrency = Math.max(1, options.concurrency ?? safeConcurrency(timing));
+  const pingPorts = connectPingPorts(plan);
   let inFlight = 0;
   let sent = 0;
   let done = 0;
@@ -372,7 +380,7 @@ export async function* connectScan(
       } else if (loopbackAlwaysUp && isLoopback(target.address)) {
         startPorts(host, { reason: "localhost-response" });
       } else {
-        for (const port of DISCOVERY_PORTS) {
+        for (const port of pingPorts) {
           host.again.push({ host, port, tryNo: 0, discovery: true });
         }
       }
@@ -686,7 +694,7 @@ export async function* connectScan(
     yield {
       type: "start",
       time: clock(),
-      scanType: "connect",
+      scanType: plan.pingScan ? "ping" : "connect",
       ports: { tcp: ports.length, udp: 0 },
       hosts: hostCount,
     };

@@ -5,11 +5,12 @@
 import type { Options, ScanType } from "../cli/options.ts";
 import { UsageError } from "../cli/errors.ts";
 import { portsByName, topPorts } from "../registry/services.ts";
-import type { PortSet, ScanPlan } from "./plan_types.ts";
+import type { DiscoveryPlan, PortSet, ScanPlan } from "./plan_types.ts";
 import { parseTargets, readTargetFile } from "./targets.ts";
 import { parsePortSpec, subtractPorts } from "./ports.ts";
 import { timingPlan } from "./timing.ts";
 import { planScripts } from "./scan.ts";
+import { connectPingPorts } from "./connect.ts";
 import { parseScriptArgs } from "../probes/scripts/mod.ts";
 
 import { rawAvailability } from "../native/privileges.ts";
@@ -132,9 +133,29 @@ export async function buildPlan(input: Options, hooks: PlanHooks = {}): Promise<
       );
     }
   }
-  const ports = options.listScan ? { tcp: [], udp: [] } : choosePorts(options, protocols);
+  const noPorts = options.listScan || options.pingScan === true;
+  const ports = noPorts ? { tcp: [], udp: [] } : choosePorts(options, protocols);
   const total = ports.tcp.length + ports.udp.length;
-  if (!options.listScan && total === 0) {
+  const discovery = discoveryPlan(options);
+  if (options.pingScan && scanType === "connect") {
+    // The SYN -> connect fallback note speaks of port scans; say what -sn does instead.
+    const raw = (hooks.rawAvailability ?? rawAvailability)();
+    const reason = raw.ok ? "" : `${raw.reason}; `;
+    const skipped = discovery &&
+        (discovery.udp.length > 0 || discovery.icmpEcho || discovery.icmpTimestamp ||
+          discovery.icmpMask)
+      ? " (ICMP and UDP pings need raw packets)"
+      : "";
+    notes.splice(0, notes.length, ...notes.filter((n) => n !== fallbackReason));
+    if (!options.skipDiscovery) {
+      notes.unshift(
+        `${reason}discovering hosts with TCP connect to ports ${
+          connectPingPorts({ discovery }).join(",")
+        }${skipped}`,
+      );
+    }
+  }
+  if (!noPorts && total === 0) {
     throw new UsageError("no ports left to scan (check -p and --exclude-ports)");
   }
   return {
@@ -144,6 +165,8 @@ export async function buildPlan(input: Options, hooks: PlanHooks = {}): Promise<
     ...(scanTypes ? { scanTypes } : {}),
     fallbackReason: notes.length > 0 ? notes.join("; ") : undefined,
     skipDiscovery: options.skipDiscovery,
+    ...(options.pingScan ? { pingScan: true } : {}),
+    ...(discovery ? { discovery } : {}),
     timing: timingPlan(options),
     seed: options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0],
     ...(options.shard ? { shard: { ...options.shard } } : {}),
@@ -156,6 +179,51 @@ export async function buildPlan(input: Options, hooks: PlanHooks = {}): Promise<
     traceroute,
     scripts: await planScriptsOption(options),
   };
+}
+
+/** The raw engine's discovery when no `-P*` probe is named: nmap's privileged defaults. */
+export const DEFAULT_DISCOVERY: Readonly<DiscoveryPlan> = Object.freeze({
+  tcpSyn: [443],
+  tcpAck: [80],
+  udp: [],
+  icmpEcho: true,
+  icmpTimestamp: true,
+  icmpMask: false,
+  arp: true,
+});
+
+/**
+ * The discovery probes `options` name, or undefined for the engines' defaults. As in nmap,
+ * naming any probe replaces the whole default set, and ARP stays on unless disabled.
+ */
+function discoveryPlan(options: Options): DiscoveryPlan | undefined {
+  const p = options.discoveryProbes;
+  const arp = options.disableArpPing !== true;
+  if (p === undefined) return arp ? undefined : { ...DEFAULT_DISCOVERY, arp };
+  const list = (spec: string | undefined) =>
+    spec === undefined ? [] : sorted([...new Set(expandPortList(spec))]);
+  return {
+    tcpSyn: list(p.tcpSyn),
+    tcpAck: list(p.tcpAck),
+    udp: list(p.udp),
+    icmpEcho: p.icmpEcho === true,
+    icmpTimestamp: p.icmpTimestamp === true,
+    icmpMask: p.icmpMask === true,
+    arp,
+  };
+}
+
+/** "22,80,8000-8010" (already checked by the CLI) as port numbers. */
+function expandPortList(spec: string): number[] {
+  const out: number[] = [];
+  for (const item of spec.split(",")) {
+    const [low, high = low] = item.split("-").map(Number);
+    if (!(Number.isInteger(low) && Number.isInteger(high) && low <= high && high <= 65535)) {
+      throw new UsageError(`invalid discovery port list '${spec}'`);
+    }
+    for (let p = low; p <= high; p++) out.push(p);
+  }
+  return out;
 }
 
 /** Check the script selection and arguments now, so a typo fails before the scan. */

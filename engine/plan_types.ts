@@ -58,6 +58,27 @@ export interface ProbeSkip {
   port(address: string, protocol: "tcp" | "udp", port: number): boolean;
 }
 
+/**
+ * The host-discovery probes of a run (nmap's `-P*` options). Raw engines send them all; the
+ * connect engine, without raw packets, connects to the `tcpSyn` and `tcpAck` ports.
+ */
+export interface DiscoveryPlan {
+  /** `-PS`: TCP SYN to these ports. */
+  tcpSyn: number[];
+  /** `-PA`: TCP ACK to these ports. */
+  tcpAck: number[];
+  /** `-PU`: UDP to these ports. */
+  udp: number[];
+  /** `-PE`: ICMP echo (ICMPv6 echo for IPv6 targets). */
+  icmpEcho: boolean;
+  /** `-PP`: ICMP timestamp (IPv4 only). */
+  icmpTimestamp: boolean;
+  /** `-PM`: ICMP address mask (IPv4 only). */
+  icmpMask: boolean;
+  /** ARP for on-link IPv4 targets on Ethernet (off with `--disable-arp-ping`). */
+  arp: boolean;
+}
+
 /** Everything the engine needs to run a scan. */
 export interface ScanPlan {
   targets: TargetSet;
@@ -73,6 +94,10 @@ export interface ScanPlan {
   fallbackReason?: string;
   /** `-Pn`: skip host discovery. */
   skipDiscovery: boolean;
+  /** `-sn`: host discovery only; `ports` is empty. */
+  pingScan?: boolean;
+  /** The discovery probes; absent means the engine's defaults (nmap's, per privilege level). */
+  discovery?: DiscoveryPlan;
   timing: TimingPlan;
   /** Seed of the probe permutation. */
   seed: number;

@@ -10,7 +10,7 @@ import type { OsTarget } from "../probes/os/active/mod.ts";
 import type { ScanPlan } from "./plan_types.ts";
 import type { ResumeState } from "./resume.ts";
 import { connectScan } from "./connect.ts";
-import { rawScan } from "./raw/mod.ts";
+import { rawDiscovery, rawScan } from "./raw/mod.ts";
 import { detectServices } from "../probes/service/mod.ts";
 import type { ServiceTarget } from "../probes/service/mod.ts";
 import {
@@ -50,6 +50,10 @@ async function* withReplay(
 
 /** The port-scan phase for the plan's scan type. */
 function portScan(plan: ScanPlan, options: RunOptions): AsyncIterable<ScanEvent> {
+  // -sn: discovery alone. The connect engine with no ports to scan is a connect "ping".
+  if (plan.pingScan && plan.scanType !== "connect") {
+    return rawDiscovery(plan, { signal: options.signal });
+  }
   switch (plan.scanType) {
     case "connect":
       return connectScan(plan, { signal: options.signal });

@@ -518,7 +518,11 @@ const MMSG_CHUNK = 1024;
 /** One packet for {@linkcode RawSocket.sendBatch}. */
 export interface OutgoingPacket {
   bytes: Uint8Array;
-  destination: string;
+  /**
+   * Where the kernel routes it. Optional on an IPv4 socket, whose packets carry their
+   * header: the header's destination is used (no text to parse per packet).
+   */
+  destination?: string;
 }
 
 /**
@@ -657,7 +661,7 @@ export class RawSocket {
     if (!c.sendmmsg) {
       let sent = 0;
       for (const p of packets) {
-        if (!this.send(p.bytes, p.destination)) break;
+        if (!this.send(p.bytes, p.destination ?? headerDestination(p.bytes))) break;
         sent++;
       }
       return sent;
@@ -790,6 +794,7 @@ class MmsgArena {
       this.#dataBase = pointerNumber(this.#data);
     }
     const data = this.#data;
+    const names = this.#names;
     const base = this.#dataBase;
     const iov = this.#iov;
     const hv = this.#hv;
@@ -800,12 +805,28 @@ class MmsgArena {
       const p = packets[start + i];
       const len = p.bytes.length;
       data.set(p.bytes, offset);
-      if (this.#slotDest[i] !== p.destination) {
+      if (p.destination === undefined) {
+        // sockaddr_in from the IPv4 header's destination (bytes 16-19).
+        if (p.bytes.length < 20 || p.bytes[0] >> 4 !== 4) {
+          throw new TypeError("a packet without a destination must be IPv4 with its header");
+        }
+        const n = i * 28;
+        names[n] = AF_INET;
+        names[n + 1] = 0;
+        names[n + 2] = 0;
+        names[n + 3] = 0;
+        names.set(p.bytes.subarray(16, 20), n + 4);
+        if (this.#slotDest[i] !== HEADER) {
+          names.fill(0, n + 8, n + 16);
+          hv.setUint32(i * 64 + 8, 16, true); // msg_namelen
+          this.#slotDest[i] = HEADER;
+        }
+      } else if (this.#slotDest[i] !== p.destination) {
         if (p.destination !== lastDest) {
           lastSa = encodeSockaddr(p.destination);
           lastDest = p.destination;
         }
-        this.#names.set(lastSa, i * 28);
+        names.set(lastSa, i * 28);
         hv.setUint32(i * 64 + 8, lastSa.length, true); // msg_namelen
         this.#slotDest[i] = p.destination;
       }
@@ -826,6 +847,16 @@ class MmsgArena {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Marks a sockaddr slot that holds a header-derived sockaddr_in (no text address). */
+const HEADER = "\0header";
+
+/** The destination of an IPv4 packet, as text (for the one-packet fallback). */
+function headerDestination(bytes: Uint8Array): string {
+  if (bytes.length < 20 || bytes[0] >> 4 !== 4) {
+    throw new TypeError("a packet without a destination must be IPv4 with its header");
+  }
+  return formatIPv4(bytes.subarray(16, 20));
+}
 
 /** The address of a buffer as a number (user-space pointers fit in 53 bits). */
 function pointerNumber(buffer: Uint8Array | Uint32Array): number {

@@ -199,6 +199,36 @@ rawTest("sendBatch sends every packet of a batch", async () => {
   }
 });
 
+rawTest(
+  "sendBatch and sendBatchAsync route IPv4 packets without a destination by header",
+  async () => {
+    const ports = [closedPort("127.0.0.1"), closedPort("127.0.0.1"), closedPort("127.0.0.1")];
+    const sport = sourcePort();
+    const filter = `tcp and dst port ${sport} and dst host 127.0.0.1 and (${
+      ports.map((p) => `src port ${p}`).join(" or ")
+    })`;
+    const cap = Capture.open("lo", { filter });
+    const sock = RawSocket.open(4);
+    try {
+      // Slots alternate between text and header destinations, so each kind follows the other.
+      assertEquals(sock.sendBatch([{ bytes: ipv4Syn(sport, ports[0], 100) }]), 1);
+      assertEquals(
+        sock.sendBatch([
+          { bytes: ipv4Syn(sport, ports[1], 200), destination: "127.0.0.1" },
+          { bytes: ipv4Syn(sport, ports[2], 300) },
+        ]),
+        2,
+      );
+      assertEquals(await sock.sendBatchAsync([{ bytes: ipv4Syn(sport, ports[0], 400) }]), 1);
+      const replies = (await collect(cap, 4)).map(tcpOf);
+      assertEquals(replies.map((r) => r.ack).sort((a, b) => a - b), [101, 201, 301, 401]);
+    } finally {
+      sock.close();
+      cap.close();
+    }
+  },
+);
+
 rawTest("next() and readBatch() return undefined / nothing when idle, then copies", () => {
   const port = closedPort("127.0.0.1");
   const sport = sourcePort();

@@ -42,6 +42,7 @@ function hostJson(host: HostReport): { [key: string]: Json } {
   out.status = host.status;
   out.reason = host.reason;
   optional(out, "latencyMs", host.latencyMs);
+  optional(out, "mac", host.mac);
   out.timedOut = host.timedOut;
   out.ports = host.ports.map(portJson);
   if (host.os?.passive) out.osPassive = JSON.parse(JSON.stringify(host.os.passive)) as Json;

@@ -56,6 +56,7 @@ function eventFields(event: ScanEvent): Array<[string, Json | undefined]> {
         ["status", event.status],
         ["reason", event.reason],
         ["latencyMs", event.latencyMs],
+        ["mac", event.mac],
       ];
     case "port":
       return [

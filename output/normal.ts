@@ -149,7 +149,9 @@ function formatHost(
     : ` (${formatLatency(host.latencyMs)}s latency)`;
   lines.push(`Host is up${received}${latency}.`);
   if (host.timedOut) lines.push("Host timed out: its port results are incomplete.");
-  if (!options.portScan && host.ports.length === 0) return lines;
+  // nmap prints the vendor from its OUI table; Portolan has none yet.
+  const mac = host.mac === undefined ? [] : [`MAC Address: ${host.mac.toUpperCase()} (Unknown)`];
+  if (!options.portScan && host.ports.length === 0) return [...lines, ...mac];
 
   const notShown = hidden.length > 0 ? `Not shown: ${hidden.map(describeGroup).join(", ")}` : "";
   if (shown.length === 0) {
@@ -177,6 +179,7 @@ function formatHost(
     const info = serviceInfoLine(shown);
     if (info !== "") lines.push(info);
   }
+  lines.push(...mac);
   lines.push(...osLines(host, options.verbosity));
   if (host.hostScripts?.length) {
     lines.push("", "Host script results:");

@@ -110,6 +110,29 @@ Deno.test("formatNormal: -vv implies the REASON column", () => {
   assertStringIncludes(text, "PORT   STATE  SERVICE REASON\n20/tcp closed unknown conn-refused\n");
 });
 
+Deno.test("formatNormal: -sn on a LAN prints latency, reason and MAC like nmap", () => {
+  const r = report([
+    { type: "start", time: T0, scanType: "ping", ports: { tcp: 0, udp: 0 }, hosts: 2 },
+    {
+      type: "host",
+      address: "198.18.0.10",
+      status: "up",
+      reason: "arp-response",
+      latencyMs: 0.1,
+      mac: "02:50:54:00:00:0a",
+    },
+    { type: "host", address: "198.18.0.50", status: "down", reason: "no-response" },
+    { type: "end", time: T0 + 10, partial: false },
+  ]);
+  assertEquals(
+    formatNormal(r, { header: false, reason: true }),
+    "Portolan scan report for 198.18.0.10\n" +
+      "Host is up, received arp-response (0.00010s latency).\n" +
+      "MAC Address: 02:50:54:00:00:0A (Unknown)\n" +
+      "Portolan done: 2 IP addresses (1 host up) scanned in 0.01 seconds\n",
+  );
+});
+
 Deno.test("formatNormal: ping-scan reports have no port section", () => {
   const r = report([
     { type: "start", time: T0, scanType: "ping", ports: { tcp: 0, udp: 0 }, hosts: 2 },

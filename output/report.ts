@@ -70,6 +70,8 @@ export interface HostReport {
   reason: string;
   /** Discovery round-trip latency, milliseconds. */
   latencyMs?: number;
+  /** Hardware address, when the host answered ARP (same link). */
+  mac?: string;
   /** Sorted by protocol (tcp before udp), then port number. */
   ports: PortResult[];
   /** True when `--host-timeout` cut this host short. */
@@ -136,6 +138,7 @@ interface MutableHost {
   status: "up" | "down";
   reason: string;
   latencyMs?: number;
+  mac?: string;
   ports: Map<string, PortResult>;
   timedOut: boolean;
   os?: HostOs;
@@ -191,6 +194,7 @@ export class ReportBuilder {
         host.reason = event.reason;
         if (event.hostname !== undefined) host.hostname = event.hostname;
         if (event.latencyMs !== undefined) host.latencyMs = event.latencyMs;
+        if (event.mac !== undefined) host.mac = event.mac;
         break;
       }
       case "port": {
@@ -267,6 +271,7 @@ export class ReportBuilder {
       };
       if (h.hostname !== undefined) host.hostname = h.hostname;
       if (h.latencyMs !== undefined) host.latencyMs = h.latencyMs;
+      if (h.mac !== undefined) host.mac = h.mac;
       if (h.os !== undefined) host.os = structuredClone(h.os);
       if (h.hostScripts !== undefined) host.hostScripts = structuredClone(h.hostScripts);
       if (h.trace !== undefined) host.trace = structuredClone(h.trace);

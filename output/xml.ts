@@ -335,6 +335,9 @@ function hostXml(host: HostReport, report: ScanReport, options: XmlOptions): str
       attrs([["addr", host.address], ["addrtype", host.address.includes(":") ? "ipv6" : "ipv4"]])
     }/>`,
   ];
+  if (host.mac !== undefined) {
+    lines.push(`<address${attrs([["addr", host.mac.toUpperCase()], ["addrtype", "mac"]])}/>`);
+  }
   if (host.hostname !== undefined && host.hostname !== "" && host.hostname !== host.address) {
     lines.push(
       "<hostnames>",

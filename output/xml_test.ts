@@ -179,9 +179,17 @@ function oracleReports(): Array<[string, string]> {
     { type: "end", time: T0 + 1, partial: false },
   ];
   const pingOnly: ScanEvent[] = [
-    { type: "start", time: T0, scanType: "connect", ports: { tcp: 0, udp: 0 }, hosts: 2 },
+    { type: "start", time: T0, scanType: "ping", ports: { tcp: 0, udp: 0 }, hosts: 3 },
     { type: "host", address: "127.0.0.1", status: "up", reason: "localhost-response" },
     { type: "host", address: "::1", status: "down", reason: "no-response" },
+    {
+      type: "host",
+      address: "198.18.0.10",
+      status: "up",
+      reason: "arp-response",
+      latencyMs: 0.2,
+      mac: "02:50:54:00:00:0a",
+    },
     { type: "end", time: T0 + 5, partial: false },
   ];
   return [
@@ -191,7 +199,7 @@ function oracleReports(): Array<[string, string]> {
     ["closed", formatXml(report(allClosedEvents()))],
     ["partial", formatXml(report(mixedPartialEvents(), ["-sS", "-sU", "--max-rate", "10"]))],
     ["hostile", formatXml(report(hostile, ["-sW", "--reason", "<&>"]))],
-    ["ping-only", formatXml(report(pingOnly, ["-sn", "127.0.0.1", "::1"]))],
+    ["ping-only", formatXml(report(pingOnly, ["-sn", "127.0.0.1", "::1", "198.18.0.10"]))],
     ["empty", formatXml(report([]))],
   ];
 }

@@ -22,6 +22,8 @@ export interface FakeHost {
   ports?: Record<number, FakeBehaviour>;
   /** Answers discovery probes (echo, SYN 443, ACK 80, timestamp). Default true. */
   up?: boolean;
+  /** Answers ICMP echo, timestamp and address-mask requests (when up). Default true. */
+  icmp?: boolean;
   /** Drop the first N probes sent to these ports (simulated loss). */
   loseFirst?: Record<number, number>;
   ttl?: number;
@@ -91,9 +93,15 @@ export function fakeTransport(
     }
     const ttl = host.ttl ?? 64;
     const env = { src: p.destination, dst: p.source, ttl };
-    if (p.kind === "icmp-echo" || p.kind === "icmp-timestamp") {
-      if (host.up === false) return;
-      const type = p.kind === "icmp-timestamp" ? 14 : p.family === 6 ? 129 : 0;
+    if (p.kind === "icmp-echo" || p.kind === "icmp-timestamp" || p.kind === "icmp-mask") {
+      if (host.up === false || host.icmp === false) return;
+      const type = p.kind === "icmp-timestamp"
+        ? 14
+        : p.kind === "icmp-mask"
+        ? 18
+        : p.family === 6
+        ? 129
+        : 0;
       reply(buildIcmpPacket({ ...env, type, id: p.icmpId, seq: p.icmpSeq }));
       return;
     }

@@ -9,6 +9,7 @@ import type { ScanPlan } from "../plan_types.ts";
 import { udpPayload } from "../../registry/udp_payloads.ts";
 import { pickSourcePort, type RawEngineOptions, runRawEngine } from "./engine.ts";
 import { nativeRoute, openNativeTransport } from "./native_transport.ts";
+import { EventQueue, type EventQueueBounds } from "./event_queue.ts";
 
 export * from "./types.ts";
 export {
@@ -28,6 +29,8 @@ export interface RawScanOptions {
   signal?: AbortSignal;
   /** Replace parts of the engine (transport, routes, clocks) — for tests. */
   engine?: Partial<RawEngineOptions>;
+  /** Bounds of the event queue between the engine and the reader (event_queue.ts). */
+  queueBounds?: EventQueueBounds;
 }
 
 /**
@@ -66,47 +69,31 @@ async function* stream(
   outer?.addEventListener("abort", onAbort, { once: true });
   const srcPort = options.engine?.srcPort ??
     pickSourcePort(plan.ports.tcp.concat(plan.ports.udp));
-  const queue: ScanEvent[] = [];
-  let wake: (() => void) | undefined;
-  let finished = false;
-  let failure: unknown;
-  const emit = (e: ScanEvent) => {
-    queue.push(e);
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const running = runRawEngine(plan, emit, {
+  const queue = new EventQueue(options.queueBounds);
+  const running = runRawEngine(plan, (e) => queue.push(e), {
     route: nativeRoute(),
     openTransport: (endpoints) => openNativeTransport(endpoints, { srcPort }),
     udpPayload,
+    backpressure: () => queue.backpressure(),
     ...options.engine,
     srcPort,
     discoveryOnly,
     signal: internal.signal,
-  }).catch((e) => (failure = e)).finally(() => {
-    finished = true;
-    const w = wake;
-    wake = undefined;
-    w?.();
-  });
+  }).then(() => queue.finish(), (e) => queue.finish(e ?? new Error("raw engine failed")));
   try {
-    let head = 0;
-    while (true) {
-      while (head < queue.length) {
-        const e = queue[head];
-        queue[head++] = undefined as unknown as ScanEvent;
-        if (head > 4096 && head * 2 > queue.length) {
-          queue.splice(0, head);
-          head = 0;
-        }
+    // Not `yield*` over a generator of the queue's: one generator layer per event is enough.
+    while (!queue.done) {
+      let e = queue.take();
+      while (e !== undefined) {
         yield e;
+        e = queue.take();
       }
-      if (finished) break;
-      await new Promise<void>((r) => (wake = r));
+      await queue.more();
     }
-    if (failure !== undefined) throw failure;
+    queue.rethrow();
   } finally {
+    // The reader is gone (or done): the engine must not wait for it any more.
+    queue.close();
     internal.abort();
     await running;
     outer?.removeEventListener("abort", onAbort);

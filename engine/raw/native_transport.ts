@@ -7,8 +7,11 @@
 import {
   Capture,
   getInterfaceAddresses,
+  longestPrefixMatch,
   type OutgoingPacket,
+  parseIPv4Routes,
   RawSocket,
+  type RouteEntry,
   type RouteOptions,
   routeTo,
   waitReadable,
@@ -29,6 +32,7 @@ import {
   writeArp,
 } from "../../packet/mod.ts";
 import type { RawEndpoint, RawRoute } from "./engine.ts";
+import { parseDottedQuad } from "./dotted_quad.ts";
 import type { RawProbe, RawReply, RawTransport } from "./types.ts";
 
 /** Options of {@linkcode openNativeTransport}. */
@@ -138,6 +142,8 @@ export function openNativeTransport(
     throw error;
   }
   const lastDrops = captures.map(() => 0);
+  const interfaces = [...byInterface.keys()];
+  let lastPathDrops = localDrops(interfaces);
   const origin = wallClockOffset();
   const addrCache = new Map<string, Uint8Array>();
   const bytesOf = (a: string) => {
@@ -162,39 +168,7 @@ export function openNativeTransport(
     return { key, socket: s };
   }
 
-  // TCP probes differ only in port, seq, ack: patch a per-flow template and adjust its
-  // checksum instead of building each packet from scratch (the sender's hot path).
-  const templates = new Map<string, TcpTemplate>();
-  function buildTcp(p: RawProbe): Uint8Array {
-    const key = `${p.source}|${p.destination}|${p.flags}`;
-    let t = templates.get(key);
-    if (!t) {
-      if (templates.size > 4096) templates.clear();
-      t = tcpTemplate(p, bytesOf(p.source), bytesOf(p.destination));
-      templates.set(key, t);
-    }
-    const out = t.bytes.slice();
-    const o = t.tcpOffset;
-    const port = p.dstPort!;
-    const seq = p.seq! >>> 0;
-    const ack = (p.ack ?? 0) >>> 0;
-    out[o + 2] = port >> 8;
-    out[o + 3] = port & 0xff;
-    out[o + 4] = seq >>> 24;
-    out[o + 5] = (seq >>> 16) & 0xff;
-    out[o + 6] = (seq >>> 8) & 0xff;
-    out[o + 7] = seq & 0xff;
-    out[o + 8] = ack >>> 24;
-    out[o + 9] = (ack >>> 16) & 0xff;
-    out[o + 10] = (ack >>> 8) & 0xff;
-    out[o + 11] = ack & 0xff;
-    let sum = t.baseSum + port + (seq >>> 16) + (seq & 0xffff) + (ack >>> 16) + (ack & 0xffff);
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-    const check = ~sum & 0xffff;
-    out[o + 16] = check >> 8;
-    out[o + 17] = check & 0xff;
-    return p.family === 6 ? out.subarray(40) : out;
-  }
+  const buildTcp = tcpProbeBuilder();
 
   function build(p: RawProbe): Uint8Array {
     if (p.kind === "tcp") return buildTcp(p);
@@ -221,12 +195,26 @@ export function openNativeTransport(
           timestamps: { originate: Date.now() % 86_400_000 },
         });
         break;
+      case "icmp-mask":
+        // RFC 950 address mask request: id, sequence, then a zero mask.
+        bytes = buildIcmpPacket({
+          ...env,
+          type: 17,
+          id: p.icmpId ?? 0,
+          seq: p.icmpSeq ?? 0,
+          payload: new Uint8Array(4),
+        });
+        break;
       case "arp":
         throw new TypeError("ARP probes are injected, not sent on a raw socket");
     }
     // IPv6 raw sockets take the packet from the transport header on.
     return p.family === 6 ? bytes.subarray(40) : bytes;
   }
+
+  // IPv4 packets are routed by their header's destination: no address text to parse.
+  const outgoing = (p: RawProbe): OutgoingPacket =>
+    p.family === 4 ? { bytes: build(p) } : { bytes: build(p), destination: p.destination };
 
   /** ARP requests leave through the capture handle of their interface (pcap_inject). */
   function inject(p: RawProbe): void {
@@ -250,7 +238,7 @@ export function openNativeTransport(
           if (probes[j].kind === "arp") break;
           const s = socketFor(probes[j]);
           if (s.key !== first.key) break;
-          run.push({ bytes: build(probes[j]), destination: probes[j].destination });
+          run.push(outgoing(probes[j]));
         }
         const n = first.socket.sendBatch(run);
         done += n;
@@ -269,7 +257,7 @@ export function openNativeTransport(
       const run: OutgoingPacket[] = [];
       for (let j = 0; j < probes.length; j++) {
         if (probes[j].kind === "arp" || socketFor(probes[j]).key !== first.key) break;
-        run.push({ bytes: build(probes[j]), destination: probes[j].destination });
+        run.push(outgoing(probes[j]));
       }
       // The rest (another socket) goes on the next call: fewer taken is allowed.
       return await first.socket.sendBatchAsync(run);
@@ -283,6 +271,12 @@ export function openNativeTransport(
         await new Promise((r) => setTimeout(r, Math.min(waitMs, 2)));
       }
       return readAll(captures, origin);
+    },
+    pathDrops(): number {
+      const total = localDrops(interfaces);
+      const d = Math.max(0, total - lastPathDrops);
+      lastPathDrops = total;
+      return d;
     },
     drops(): number {
       let sum = 0;
@@ -298,6 +292,92 @@ export function openNativeTransport(
 }
 
 /**
+ * Builds TCP probes (IPv4: the whole packet; IPv6: from the TCP header on, as raw IPv6
+ * sockets take them), checksums included.
+ */
+export function tcpProbeBuilder(): (p: RawProbe) => Uint8Array {
+  // TCP probes from one source differ only in destination, port, seq and ack: patch a
+  // template per (source, flags) and adjust its checksums instead of building each packet
+  // from scratch (the sender's hot path; a sweep has a new destination on every probe).
+  const templates = new Map<string, TcpTemplate>();
+  const addresses = new Map<string, Uint8Array>();
+  const bytesOf = (a: string) => {
+    let b = addresses.get(a);
+    if (!b) {
+      b = addressBytes(a);
+      if (addresses.size > 4096) addresses.clear();
+      addresses.set(a, b);
+    }
+    return b;
+  };
+  return (p) => {
+    const key = `${p.family}|${p.source}|${p.flags}`;
+    let t = templates.get(key);
+    if (!t) {
+      if (templates.size > 4096) templates.clear();
+      t = tcpTemplate(p, bytesOf(p.source));
+      templates.set(key, t);
+    }
+    const out = t.bytes.slice();
+    const o = t.tcpOffset;
+    // The destination: IPv4 header bytes 16-19, IPv6 header bytes 24-39.
+    const d = p.family === 4 ? 16 : 24;
+    if (p.family !== 4 || !parseDottedQuad(p.destination, out, d)) {
+      out.set(bytesOf(p.destination), d);
+    }
+    let dstSum = 0;
+    for (let k = d; k < d + (p.family === 4 ? 4 : 16); k += 2) dstSum += (out[k] << 8) | out[k + 1];
+    const port = p.dstPort!;
+    const seq = p.seq! >>> 0;
+    const ack = (p.ack ?? 0) >>> 0;
+    out[o + 2] = port >> 8;
+    out[o + 3] = port & 0xff;
+    out[o + 4] = seq >>> 24;
+    out[o + 5] = (seq >>> 16) & 0xff;
+    out[o + 6] = (seq >>> 8) & 0xff;
+    out[o + 7] = seq & 0xff;
+    out[o + 8] = ack >>> 24;
+    out[o + 9] = (ack >>> 16) & 0xff;
+    out[o + 10] = (ack >>> 8) & 0xff;
+    out[o + 11] = ack & 0xff;
+    let sum = t.baseSum + dstSum + port + (seq >>> 16) + (seq & 0xffff) + (ack >>> 16) +
+      (ack & 0xffff);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    const check = ~sum & 0xffff;
+    out[o + 16] = check >> 8;
+    out[o + 17] = check & 0xff;
+    if (p.family === 6) return out.subarray(40);
+    let ipSum = t.ipBaseSum + dstSum;
+    while (ipSum > 0xffff) ipSum = (ipSum & 0xffff) + (ipSum >>> 16);
+    const ipCheck = ~ipSum & 0xffff;
+    out[10] = ipCheck >> 8;
+    out[11] = ipCheck & 0xff;
+    return out;
+  };
+}
+
+/**
+ * Drops counted by the local stack: the interfaces' receive and transmit drop counters
+ * (sysfs), plus the input backlog overflows of every CPU (/proc/net/softnet_stat, second
+ * column: not per namespace, so other traffic on the machine counts too, which can only
+ * make the engine retransmit more, never less).
+ */
+export function localDrops(interfaces: readonly string[]): number {
+  let sum = 0;
+  for (const name of interfaces) {
+    for (const counter of ["rx_dropped", "tx_dropped"]) {
+      const n = parseInt(readText(`/sys/class/net/${name}/statistics/${counter}`), 10);
+      if (Number.isFinite(n)) sum += n;
+    }
+  }
+  for (const line of readText("/proc/net/softnet_stat").split("\n")) {
+    const n = parseInt(line.trim().split(/\s+/)[1] ?? "", 16);
+    if (Number.isFinite(n)) sum += n;
+  }
+  return sum;
+}
+
+/**
  * Epoch milliseconds at `performance.now() == 0`, to sub-millisecond precision: pcap stamps
  * replies with the wall clock, the engine stamps sends with `performance.now()`, and
  * `Date.now()` alone is only whole milliseconds, so wait for its next tick.
@@ -310,18 +390,23 @@ function wallClockOffset(): number {
   return t - performance.now();
 }
 
-/** A TCP probe with zero destination port, seq and ack, and the checksum sum without them. */
+/**
+ * A TCP probe with zero destination address, port, seq and ack, and the checksum sums
+ * without them.
+ */
 interface TcpTemplate {
   bytes: Uint8Array;
   tcpOffset: number;
   /** Ones-complement sum of pseudo-header and segment, varying fields zero, not inverted. */
   baseSum: number;
+  /** IPv4: the same for the IP header (whose checksum covers the destination too). */
+  ipBaseSum: number;
 }
 
-function tcpTemplate(p: RawProbe, src: Uint8Array, dst: Uint8Array): TcpTemplate {
+function tcpTemplate(p: RawProbe, src: Uint8Array): TcpTemplate {
   const bytes = buildTcpPacket({
     src,
-    dst,
+    dst: new Uint8Array(src.length),
     ttl: 64,
     srcPort: p.srcPort!,
     dstPort: 0,
@@ -332,9 +417,10 @@ function tcpTemplate(p: RawProbe, src: Uint8Array, dst: Uint8Array): TcpTemplate
     ...(p.flags === TCP_SYN ? { options: synOptions() } : {}),
   });
   const tcpOffset = p.family === 6 ? 40 : (bytes[0] & 0x0f) * 4;
-  // The built checksum is ~sum: undo the inversion to get the sum the patches add to.
+  // The built checksums are ~sum: undo the inversion to get the sums the patches add to.
   const check = (bytes[tcpOffset + 16] << 8) | bytes[tcpOffset + 17];
-  return { bytes, tcpOffset, baseSum: ~check & 0xffff };
+  const ipCheck = p.family === 6 ? 0xffff : (bytes[10] << 8) | bytes[11];
+  return { bytes, tcpOffset, baseSum: ~check & 0xffff, ipBaseSum: ~ipCheck & 0xffff };
 }
 
 /** {@linkcode SYN_OPTIONS} with a timestamp value from the clock, as a live stack sends. */
@@ -371,18 +457,24 @@ function readAll(captures: readonly Capture[], origin: number): RawReply[] {
 
 /**
  * Routes through the kernel's tables (native/routes.ts), with the interface list and the
- * route tables read once per scan rather than once per target.
+ * route tables read once per scan rather than once per target. An IPv4 target that is not
+ * local shares its answer with every target matching the same row of the main table: one
+ * kernel source lookup (a socket, connect, getsockname) per row instead of per target, which
+ * is what a sweep of 65536 addresses spent most of its set-up on. On-link rows on an
+ * interface with several IPv4 addresses are looked up per target, since the kernel's source
+ * choice there depends on which address's subnet holds the target.
  */
 export function nativeRoute(): (address: string) => RawRoute {
   let cache: RouteOptions | undefined;
-  return (address) => {
-    cache ??= {
-      interfaces: getInterfaceAddresses(),
-      ipv4Table: readText("/proc/net/route"),
-      ipv6Table: readText("/proc/net/ipv6_route"),
-    };
-    const r = routeTo(address, cache);
-    const mac = cache.interfaces!.find((a) =>
+  let table4: RouteEntry[] | undefined;
+  let local: Set<string> | undefined;
+  let v4Count: Map<string, number> | undefined;
+  const byRow = new Map<RouteEntry, RawRoute>();
+  const hardware = new Map<string, number | undefined>();
+  const bytes = new Uint8Array(4);
+  const lookup = (address: string): RawRoute => {
+    const r = routeTo(address, cache!);
+    const mac = cache!.interfaces!.find((a) =>
       a.name === r.interface && (a.family === "packet" || a.mac !== undefined)
     );
     const ours = mac?.family === "packet" ? mac.address : mac?.mac;
@@ -394,6 +486,45 @@ export function nativeRoute(): (address: string) => RawRoute {
       ...(ours && ours !== "00:00:00:00:00:00" ? { mac: ours } : {}),
     };
   };
+  return (address) => {
+    if (!cache) {
+      const interfaces = getInterfaceAddresses();
+      cache = {
+        interfaces,
+        ipv4Table: readText("/proc/net/route"),
+        ipv6Table: readText("/proc/net/ipv6_route"),
+        hardwareType: (iface) => {
+          if (!hardware.has(iface)) hardware.set(iface, sysfsHardwareType(iface));
+          return hardware.get(iface);
+        },
+      };
+      local = new Set(interfaces.filter((i) => i.family !== "packet").map((i) => i.address));
+      v4Count = new Map();
+      for (const i of interfaces) {
+        if (i.family === "inet") v4Count.set(i.name, (v4Count.get(i.name) ?? 0) + 1);
+      }
+      table4 = parseIPv4Routes(cache.ipv4Table!);
+    }
+    if (!parseDottedQuad(address, bytes) || bytes[0] === 127 || local!.has(address)) {
+      return lookup(address);
+    }
+    const row = longestPrefixMatch(table4!, bytes);
+    if (!row || (row.gateway === undefined && (v4Count!.get(row.interface) ?? 0) > 1)) {
+      return lookup(address);
+    }
+    let route = byRow.get(row);
+    if (!route) {
+      route = lookup(address);
+      byRow.set(row, route);
+    }
+    return route;
+  };
+}
+
+/** The ARPHRD type of an interface from sysfs, or undefined (as native/routes.ts reads it). */
+function sysfsHardwareType(iface: string): number | undefined {
+  const n = parseInt(readText(`/sys/class/net/${iface}/type`).trim(), 10);
+  return Number.isFinite(n) ? n : undefined;
 }
 
 function readText(path: string): string {

@@ -30,6 +30,7 @@ import {
   TCP_URG,
   type TcpHeader,
 } from "../../packet/mod.ts";
+import type { DiscoveryPlan } from "../plan_types.ts";
 import type { RawProbe, ReplyFingerprint } from "./types.ts";
 
 /** Scan techniques the raw engine runs. */
@@ -318,13 +319,25 @@ export const DISCOVERY_SYN_PORT = 443;
 export const DISCOVERY_ACK_PORT = 80;
 
 /**
- * nmap's privileged host-discovery probes for one target: ICMP echo, SYN to 443, ACK to 80
- * and (IPv4 only) ICMP timestamp. ICMP identifiers carry a 16-bit cookie.
+ * The host-discovery probes for one target: `probes` (nmap's `-PE -PS -PA -PU -PP -PM`) or,
+ * without it, nmap's privileged defaults: ICMP echo, SYN to 443, ACK to 80 and (IPv4 only)
+ * ICMP timestamp. ICMP identifiers carry a 16-bit cookie; timestamp and address mask are
+ * IPv4 only (ICMPv6 has neither), so an IPv6 target may get fewer probes. UDP probes carry
+ * `options.udpPayload(port)` when it has one.
  */
 export function discoveryProbes(
   tuple: Omit<ProbeTuple, "dstPort">,
   cookie: ProbeCookie,
+  options: { probes?: DiscoveryPlan; udpPayload?: (port: number) => Uint8Array | undefined } = {},
 ): RawProbe[] {
+  const plan = options.probes ?? {
+    tcpSyn: [DISCOVERY_SYN_PORT],
+    tcpAck: [DISCOVERY_ACK_PORT],
+    udp: [],
+    icmpEcho: true,
+    icmpTimestamp: true,
+    icmpMask: false,
+  };
   const base = { family: tuple.family, source: tuple.source, destination: tuple.destination };
   const icmpId = cookie.cookie16({
     src: tuple.source,
@@ -349,13 +362,34 @@ export function discoveryProbes(
       flags,
     };
   };
-  const probes: RawProbe[] = [
-    { kind: "icmp-echo", ...base, icmpId, icmpSeq: 1 },
-    tcp(DISCOVERY_SYN_PORT, TCP_SYN),
-    tcp(DISCOVERY_ACK_PORT, TCP_ACK),
-  ];
-  if (tuple.family === 4) probes.push({ kind: "icmp-timestamp", ...base, icmpId, icmpSeq: 2 });
+  const probes: RawProbe[] = [];
+  if (plan.icmpEcho) probes.push({ kind: "icmp-echo", ...base, icmpId, icmpSeq: 1 });
+  for (const port of plan.tcpSyn) probes.push(tcp(port, TCP_SYN));
+  for (const port of plan.tcpAck) probes.push(tcp(port, TCP_ACK));
+  for (const port of plan.udp) {
+    const payload = options.udpPayload?.(port);
+    probes.push({
+      kind: "udp",
+      ...base,
+      srcPort: tuple.srcPort,
+      dstPort: port,
+      ...(payload ? { payload } : {}),
+    });
+  }
+  if (tuple.family === 4 && plan.icmpTimestamp) {
+    probes.push({ kind: "icmp-timestamp", ...base, icmpId, icmpSeq: 2 });
+  }
+  if (tuple.family === 4 && plan.icmpMask) {
+    probes.push({ kind: "icmp-mask", ...base, icmpId, icmpSeq: 3 });
+  }
   return probes;
+}
+
+/** How many probes {@linkcode discoveryProbes} sends to one target at most (IPv4). */
+export function discoveryProbeCount(probes?: DiscoveryPlan): number {
+  if (!probes) return 4;
+  return Number(probes.icmpEcho) + Number(probes.icmpTimestamp) + Number(probes.icmpMask) +
+    probes.tcpSyn.length + probes.tcpAck.length + probes.udp.length;
 }
 
 /** A discovery reply: the host that answered, why we believe it is up, and the reply TTL. */
@@ -383,21 +417,35 @@ export function interpretDiscoveryReply(
   if (packet.tcp) {
     const tcp = packet.tcp;
     if (tcp.dstPort !== srcPort) return undefined;
+    // The cookie covers the probed port, so any -PS/-PA port proves itself.
     const sent = cookie.seq({ src: ip.dst, dst: ip.src, srcPort, dstPort: tcp.srcPort });
     const rst = (tcp.flags & TCP_RST) !== 0;
     const acked = (tcp.flags & TCP_ACK) !== 0 && tcp.ack === ((sent + 1) >>> 0);
-    if (tcp.srcPort === DISCOVERY_SYN_PORT && acked) {
+    if (acked) {
+      // An answer to a SYN ping: SYN-ACK from a listener, RST-ACK from a closed port.
       return { address: ip.src, source: ip.dst, up: true, reason: rst ? "reset" : "syn-ack", ttl };
     }
-    if (tcp.srcPort === DISCOVERY_ACK_PORT && rst && tcp.seq === sent) {
+    if (rst && tcp.seq === sent) {
+      // An answer to an ACK ping (RFC 9293: RST with seq = the ACK's ack number).
       return { address: ip.src, source: ip.dst, up: true, reason: "reset", ttl };
     }
     return undefined;
   }
+  if (packet.udp) {
+    // UDP replies carry no cookie: the probed host answering our fixed source port is enough.
+    if (packet.udp.dstPort !== srcPort) return undefined;
+    return { address: ip.src, source: ip.dst, up: true, reason: "udp-response", ttl };
+  }
   if (packet.icmp) {
     const m = packet.icmp;
-    if ((m.type === 0 || m.type === 14) && m.id === echoId()) {
-      const reason = m.type === 0 ? "echo-reply" : "timestamp-reply";
+    const reason = m.type === 0
+      ? "echo-reply"
+      : m.type === 14
+      ? "timestamp-reply"
+      : m.type === 18
+      ? "addressmask-reply"
+      : undefined;
+    if (reason && m.id === echoId()) {
       return { address: ip.src, source: ip.dst, up: true, reason, ttl };
     }
   }

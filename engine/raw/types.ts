@@ -7,7 +7,7 @@ import type { PortEvent } from "../events.ts";
 import type { ArpPacket, DecodedPacket } from "../../packet/mod.ts";
 
 /** What kind of packet a probe is; "arp" is a whole Ethernet frame (an ARP request). */
-export type ProbeKind = "tcp" | "udp" | "icmp-echo" | "icmp-timestamp" | "arp";
+export type ProbeKind = "tcp" | "udp" | "icmp-echo" | "icmp-timestamp" | "icmp-mask" | "arp";
 
 /** One probe as the engine describes it; the transport turns it into bytes. */
 export interface RawProbe {
@@ -25,7 +25,7 @@ export interface RawProbe {
   flags?: number;
   /** UDP payload. */
   payload?: Uint8Array;
-  /** ICMP echo / timestamp identifier and sequence. */
+  /** ICMP echo / timestamp / address-mask identifier and sequence. */
   icmpId?: number;
   icmpSeq?: number;
   /** ARP: the interface to inject the frame on, and our hardware address there. */
@@ -61,6 +61,12 @@ export interface RawTransport {
   receive(waitMs: number): Promise<RawReply[]>;
   /** Replies the capture had to drop since the last call (buffer overrun): a loss signal. */
   drops?(): number;
+  /**
+   * Packets the local stack dropped since the last call (the capture interfaces' drop
+   * counters, the kernel's input backlog overflows): probes or replies that may have been
+   * lost before the wire or before the capture. Read once per pass: a loss signal.
+   */
+  pathDrops?(): number;
   /** Release sockets and captures. */
   close(): void;
 }

@@ -171,13 +171,33 @@ async function detectTcp(t: ServiceTarget, cfg: Config): Promise<ServiceResult> 
   }
   const plain = await probeSession(t, cfg, { tls: false, tlsTried: tlsFirst });
   if (plain.match !== undefined || plain.wrapped) return finish(t, plain);
-  if (!tlsFirst) {
-    // No plaintext answer we know: a TLS handshake costs one round trip and is very common.
-    const inner = await tlsSession(t, cfg, CONNECT_MS);
-    if (inner !== undefined) return finish(t, inner);
+  if (tlsFirst || plain.tlsHint) {
+    if (plain.tlsHint && !tlsFirst) {
+      const inner = await tlsSession(t, cfg, CONNECT_MS);
+      if (inner !== undefined) return finish(t, inner);
+    }
+    if (plain.tlsHint) return finish(t, plain);
+    return finish(t, await probeSession(t, cfg, { tls: false, rare: true, prior: plain }));
   }
-  if (plain.tlsHint) return finish(t, plain);
-  const rest = await probeSession(t, cfg, { tls: false, rare: true, prior: plain });
+  // No plaintext answer we know: try a TLS handshake and the rarer probes side by side. A
+  // plaintext server that waits for its client says nothing to a ClientHello, and waiting that
+  // out before the rarer probes would double the time an unusual service takes.
+  const tlsStop = new AbortController();
+  const tlsCfg = {
+    ...cfg,
+    signal: cfg.signal ? AbortSignal.any([cfg.signal, tlsStop.signal]) : tlsStop.signal,
+  };
+  const [inner, rest] = await Promise.all([
+    tlsSession(t, tlsCfg, CONNECT_MS),
+    probeSession(t, cfg, { tls: false, rare: true, prior: plain }).then((r) => {
+      // A plaintext match settles it: stop waiting for a handshake that will not come.
+      if (r.match !== undefined) tlsStop.abort();
+      return r;
+    }),
+  ]);
+  if (inner !== undefined && (inner.match !== undefined || rest.match === undefined)) {
+    return finish(t, inner);
+  }
   return finish(t, rest);
 }
 
@@ -267,33 +287,51 @@ async function probeSession(
   } else {
     probes = all.filter((p) => !p.ports.includes(t.port) && p.name !== "GetRequest");
   }
-  // Unexpected probes can go in parallel: each is its own connection.
-  const batch = opts.rare ? 4 : 1;
-  for (let i = 0; i < probes.length; i += batch) {
-    if (cfg.signal?.aborted) break;
-    const group = probes.slice(i, i + batch);
-    const replies = await Promise.all(group.map(async (p) => {
-      const ex = await exchange(t, p.build(t), {
-        tls: opts.tls,
-        waitMs: cfg.waitMs,
-        signal: cfg.signal,
-        probe: p.name,
-      });
-      return { p, ex };
-    }));
-    for (const { p, ex } of replies) {
-      if (ex.failed !== undefined) continue;
-      tries++;
-      if (ex.data.length === 0) {
-        if (ex.closed) closedEmpty++;
-        continue;
-      }
-      const m = decode(p, ex.data);
-      if (m !== undefined) return { ...out, match: m, evidence: ex.data };
-      out.evidence ??= ex.data;
-      if (!opts.tls && looksLikeTls(ex.data)) return { ...out, tlsHint: true };
+  // Unexpected probes go in parallel, each on its own connection; the first match wins and
+  // the rest are cut short, so one silent probe does not hold up a port that answered another.
+  const parallel = opts.rare ? 8 : 1;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  cfg.signal?.addEventListener("abort", onAbort);
+  const pending = new Set<Promise<void>>();
+  let found: SessionResult | undefined;
+  const run = async (p: ServiceProbe) => {
+    const ex = await exchange(t, p.build(t), {
+      tls: opts.tls,
+      waitMs: cfg.waitMs,
+      signal: stop.signal,
+      probe: p.name,
+    });
+    if (found !== undefined || ex.failed !== undefined) return;
+    tries++;
+    if (ex.data.length === 0) {
+      if (ex.closed) closedEmpty++;
+      return;
     }
+    const m = decode(p, ex.data);
+    if (m !== undefined) {
+      found = { ...out, match: m, evidence: ex.data };
+      stop.abort();
+      return;
+    }
+    out.evidence ??= ex.data;
+    if (!opts.tls && looksLikeTls(ex.data)) {
+      found = { ...out, tlsHint: true };
+      stop.abort();
+    }
+  };
+  try {
+    for (const p of probes) {
+      if (found !== undefined || stop.signal.aborted) break;
+      const job: Promise<void> = run(p).finally(() => pending.delete(job));
+      pending.add(job);
+      if (pending.size >= parallel) await Promise.race(pending);
+    }
+    await Promise.all(pending);
+  } finally {
+    cfg.signal?.removeEventListener("abort", onAbort);
   }
+  if (found !== undefined) return found;
   // Every connection accepted and closed at once without a byte: a TCP wrapper or the like.
   out.wrapped = !opts.rare && tries > 0 && closedEmpty === tries && out.evidence === undefined;
   return out;
