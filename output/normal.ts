@@ -258,7 +258,8 @@ function osLines(host: HostReport, verbosity: number): string[] {
     }
   }
   const passive = host.os?.passive;
-  if (passive) {
+  // A hint from one or two RSTs is mostly a TTL: below half confidence it is noise unless asked.
+  if (passive && (passive.confidence >= 50 || verbosity > 0)) {
     const name = passive.versionRange
       ? `${passive.family} ${passive.versionRange}`
       : passive.family;

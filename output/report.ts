@@ -139,7 +139,10 @@ interface MutableHost {
   reason: string;
   latencyMs?: number;
   mac?: string;
-  ports: Map<string, PortResult>;
+  /** In arrival order; a repeated port replaces its earlier result in place. */
+  ports: PortResult[];
+  /** Index into `ports` by {@link portKey}, made once a host has more than a few ports. */
+  portIndex?: Map<number, number>;
   timedOut: boolean;
   os?: HostOs;
   hostScripts?: ScriptRecord[];
@@ -150,6 +153,46 @@ const PROTOCOL_ORDER: Record<Protocol, number> = { tcp: 0, udp: 1 };
 
 function comparePorts(a: PortResult, b: PortResult): number {
   return PROTOCOL_ORDER[a.protocol] - PROTOCOL_ORDER[b.protocol] || a.port - b.port;
+}
+
+/** A number for (protocol, port): cheaper to hash than a "tcp/80" string, made per event. */
+function portKey(protocol: Protocol, port: number): number {
+  return PROTOCOL_ORDER[protocol] * 65536 + port;
+}
+
+/** Hosts with up to this many ports are searched in place; more get an index. */
+const LINEAR_PORTS = 8;
+
+/** Where `host` keeps (protocol, port), or -1. */
+function findPort(host: MutableHost, protocol: Protocol, port: number): number {
+  if (host.portIndex) return host.portIndex.get(portKey(protocol, port)) ?? -1;
+  const ports = host.ports;
+  for (let i = 0; i < ports.length; i++) {
+    if (ports[i].port === port && ports[i].protocol === protocol) return i;
+  }
+  return -1;
+}
+
+function getPort(host: MutableHost, protocol: Protocol, port: number): PortResult | undefined {
+  const i = findPort(host, protocol, port);
+  return i < 0 ? undefined : host.ports[i];
+}
+
+function setPort(host: MutableHost, result: PortResult): void {
+  const i = findPort(host, result.protocol, result.port);
+  if (i >= 0) {
+    host.ports[i] = result;
+    return;
+  }
+  const ports = host.ports;
+  ports.push(result);
+  if (host.portIndex) host.portIndex.set(portKey(result.protocol, result.port), ports.length - 1);
+  else if (ports.length > LINEAR_PORTS) {
+    host.portIndex = new Map();
+    for (let k = 0; k < ports.length; k++) {
+      host.portIndex.set(portKey(ports[k].protocol, ports[k].port), k);
+    }
+  }
 }
 
 /**
@@ -166,6 +209,8 @@ function comparePorts(a: PortResult, b: PortResult): number {
 export class ReportBuilder {
   #meta: ReportMeta;
   #serviceName: ServiceNamer;
+  /** Service names by {@link portKey}: a sweep asks for the same port's name per host. */
+  #names = new Map<number, string | undefined>();
   #hosts = new Map<string, MutableHost>();
   #warnings: string[] = [];
   #start?: { time: number; scanType: string; ports: { tcp: number; udp: number }; hosts: number };
@@ -206,13 +251,18 @@ export class ReportBuilder {
         };
         if (event.reasonTtl !== undefined) result.reasonTtl = event.reasonTtl;
         if (event.rttMs !== undefined) result.rttMs = event.rttMs;
-        const service = this.#serviceName(event.port, event.protocol);
+        const key = portKey(event.protocol, event.port);
+        let service = this.#names.get(key);
+        if (service === undefined && !this.#names.has(key)) {
+          service = this.#serviceName(event.port, event.protocol);
+          this.#names.set(key, service);
+        }
         if (service !== undefined) result.service = service;
-        this.#host(event.address).ports.set(`${event.protocol}/${event.port}`, result);
+        setPort(this.#host(event.address), result);
         break;
       }
       case "service": {
-        const port = this.#host(event.address).ports.get(`${event.protocol}/${event.port}`);
+        const port = getPort(this.#host(event.address), event.protocol, event.port);
         if (port === undefined) break; // version detection only follows a port result
         const { type: _type, address: _address, protocol: _protocol, port: _port, ...info } = event;
         port.service = event.name;
@@ -234,7 +284,7 @@ export class ReportBuilder {
           (host.hostScripts ??= []).push(record);
           break;
         }
-        const port = host.ports.get(`${event.protocol}/${event.port}`);
+        const port = getPort(host, event.protocol!, event.port);
         if (port) (port.scripts ??= []).push(record);
         break;
       }
@@ -266,7 +316,7 @@ export class ReportBuilder {
         address: h.address,
         status: h.status,
         reason: h.reason,
-        ports: [...h.ports.values()].map(copyPort).sort(comparePorts),
+        ports: h.ports.map(copyPort).sort(comparePorts),
         timedOut: h.timedOut,
       };
       if (h.hostname !== undefined) host.hostname = h.hostname;
@@ -300,7 +350,7 @@ export class ReportBuilder {
     let host = this.#hosts.get(address);
     if (host === undefined) {
       // A port result without a host event still proves the host answered.
-      host = { address, status: "up", reason: "unknown", ports: new Map(), timedOut: false };
+      host = { address, status: "up", reason: "unknown", ports: [], timedOut: false };
       this.#hosts.set(address, host);
     }
     return host;

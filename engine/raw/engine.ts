@@ -149,8 +149,8 @@ const PROGRESS_MS = 1000;
 const DROP_CHECK_MS = 20;
 /** How long an aborted scan still listens for replies in flight. */
 const ABORT_COOLDOWN_MS = 250;
-/** The engine asks for back-pressure every this many (a power of two) events of a loop. */
-const EMIT_CHECK_MASK = 1023;
+/** The engine asks for back-pressure every this many events of a loop. */
+const EMIT_CHECK = 1024;
 /** Least time an unanswered probe holds its place in the congestion window. */
 const IN_FLIGHT_FLOOR_MS = 10;
 /** Up to this many silent units after the first pass are all retransmitted (no sample). */
@@ -561,7 +561,7 @@ export async function runRawEngine(
         if (plan.skipDiscovery) hostEvent(h, "user-set");
         else if (loopbackUp && isLoopbackAddress(keys[h])) hostEvent(h, "localhost-response");
         else probeHosts++;
-        if ((h & EMIT_CHECK_MASK) === EMIT_CHECK_MASK) await readerCatchUp();
+        if (h % EMIT_CHECK === EMIT_CHECK - 1) await readerCatchUp();
       }
       if (probeHosts > 0) {
         // Units per host: the most probes a target gets (ARP hosts use the first one only).
@@ -810,14 +810,17 @@ export async function runRawEngine(
       if (aborted()) return;
       const silentTcp = tcpType ? silentVerdict(tcpType) : undefined;
       const silentUdp = silentVerdict("udp");
-      let emitted = 0;
+      let sinceCheck = 0;
       for (let l = 0; l < L; l++) {
         if (remaining[l] === 0) continue;
         const h = live[l];
         for (let pi = 0; pi < P; pi++) {
           if (state[l * P + pi]) continue;
           state[l * P + pi] = 1;
-          if ((++emitted & EMIT_CHECK_MASK) === 0) await readerCatchUp();
+          if (++sinceCheck >= EMIT_CHECK) {
+            sinceCheck = 0;
+            await readerCatchUp();
+          }
           const silent = pi < PT ? silentTcp! : silentUdp;
           emit({
             type: "port",
@@ -831,6 +834,7 @@ export async function runRawEngine(
         }
         remaining[l] = 0;
         finishHost(l);
+        sinceCheck++;
       }
     } finally {
       transport.close();
