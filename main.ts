@@ -54,8 +54,36 @@ function defaultIo(): CommandIo {
   };
 }
 
-function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
-  const bytes = encoder.encode(text);
+/** Text longer than this is encoded piece by piece into one reused buffer. */
+const CHUNK_CHARS = 1 << 18;
+let chunkBuffer: Uint8Array | undefined;
+
+/**
+ * Write `text` as UTF-8 to `file`, whole, however short the writes the file takes.
+ *
+ * @example
+ * writeAll(Deno.stdout, "done\n");
+ */
+export function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  if (text.length <= CHUNK_CHARS) {
+    writeBytes(file, encoder.encode(text));
+    return;
+  }
+  // A report of a /16 is tens of megabytes: encoding it whole allocates as much again, and
+  // that costs more than the writes. Each piece ends before a lone surrogate half.
+  const buffer = chunkBuffer ??= new Uint8Array(CHUNK_CHARS * 3);
+  let position = 0;
+  while (position < text.length) {
+    let end = Math.min(text.length, position + CHUNK_CHARS);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    const { written } = encoder.encodeInto(text.slice(position, end), buffer);
+    writeBytes(file, buffer.subarray(0, written));
+    position = end;
+  }
+}
+
+function writeBytes(file: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
   let offset = 0;
   while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
 }

@@ -28,7 +28,7 @@ HOST DISCOVERY:
   -PE/-PP/-PM: ICMP echo, timestamp, and netmask request discovery probes
     (ICMPv6 echo for IPv6; raw probes need privileges, else a TCP connect to the -PS/-PA
     ports, or 80 and 443)
-  --disable-arp-ping: No ARP discovery of hosts on the local network
+  --disable-arp-ping: No ARP or IPv6 neighbour discovery of hosts on the local network
     With no discovery option, privileged discovery sends ICMP echo, SYN to 443, ACK to 80 and
     ICMP timestamp, and asks hosts on the local Ethernet by ARP.
 SCAN TECHNIQUES:

@@ -75,7 +75,7 @@ export interface DiscoveryPlan {
   icmpTimestamp: boolean;
   /** `-PM`: ICMP address mask (IPv4 only). */
   icmpMask: boolean;
-  /** ARP for on-link IPv4 targets on Ethernet (off with `--disable-arp-ping`). */
+  /** ARP (IPv4) and neighbour discovery (IPv6) for on-link targets on Ethernet (off with `--disable-arp-ping`). */
   arp: boolean;
 }
 

@@ -3,7 +3,7 @@
  * build on its results (version detection), as one stream of events.
  */
 import type { EndEvent, PortEvent, ReplyFingerprint, ScanEvent } from "./events.ts";
-import { passiveOsHint } from "../probes/os/passive.ts";
+import { type PassiveHint, passiveOsHint } from "../probes/os/passive.ts";
 import { detectOs } from "../probes/os/active/mod.ts";
 import { traceroute } from "../probes/traceroute/mod.ts";
 import type { OsTarget } from "../probes/os/active/mod.ts";
@@ -34,11 +34,20 @@ export interface RunOptions {
 }
 
 /** The engine's events with `replay` inserted right after its `start` event. */
-async function* withReplay(
+function withReplay(
   events: AsyncIterable<ScanEvent>,
   replay: readonly ScanEvent[] | undefined,
 ): AsyncIterable<ScanEvent> {
-  let pending = replay;
+  // Without a replay the events pass as they are: a generator layer costs per event, and a
+  // sweep has hundreds of thousands.
+  return replay ? replayAfterStart(events, replay) : events;
+}
+
+async function* replayAfterStart(
+  events: AsyncIterable<ScanEvent>,
+  replay: readonly ScanEvent[],
+): AsyncIterable<ScanEvent> {
+  let pending: readonly ScanEvent[] | undefined = replay;
   for await (const event of events) {
     yield event;
     if (pending && event.type === "start") {
@@ -155,11 +164,24 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
     yield event;
   }
   // Passive OS hints: free, from the SYN-ACKs and RSTs the port scan already received.
+  // Hosts of one stack send the same replies: the hint is worked out once per distinct set.
+  const hints = new Map<string, PassiveHint | undefined>();
   for (const [address, samples] of fingerprints) {
-    const hint = passiveOsHint(
-      samples.map((f) => ({ ...f, ipVersion: address.includes(":") ? 6 : 4 })),
-    );
-    if (hint) yield { type: "os", address, passive: hint };
+    const ipVersion = address.includes(":") ? 6 : 4;
+    const key = `${ipVersion} ${JSON.stringify(samples)}`;
+    let hint = hints.get(key);
+    if (hint === undefined && !hints.has(key)) {
+      hint = passiveOsHint(samples.map((f) => ({ ...f, ipVersion })));
+      hints.set(key, hint);
+    }
+    if (hint) {
+      // Each event gets its own copy, as when every hint was worked out on its own.
+      yield {
+        type: "os",
+        address,
+        passive: { ...hint, cpe: [...hint.cpe], reasons: [...hint.reasons] },
+      };
+    }
   }
   let partial = end?.partial ?? true;
   if (versionDone.size > 0) {

@@ -164,3 +164,45 @@ Deno.test("ReportBuilder: a later host event updates status but keeps known host
   const h = b.build().hosts[0];
   assert.deepEqual([h.hostname, h.status, h.reason], ["localhost", "down", "b"]);
 });
+
+Deno.test("ReportBuilder: many ports on a host: replaced in place, same port on tcp and udp apart, services attach", () => {
+  const b = new ReportBuilder(meta([]), { serviceName: STUB_SERVICES });
+  const port = (protocol: "tcp" | "udp", n: number, state: "open" | "closed"): ScanEvent => ({
+    type: "port",
+    address: "127.0.0.9",
+    protocol,
+    port: n,
+    state,
+    reason: state === "open" ? "syn-ack" : "reset",
+  });
+  // More ports than a host keeps without an index, in scrambled order, both protocols.
+  const numbers = [53, 7, 900, 22, 80, 1, 443, 65535, 3306, 25, 110, 8080];
+  for (const n of numbers) b.add(port("tcp", n, "closed"));
+  for (const n of numbers) b.add(port("udp", n, "closed"));
+  b.add(port("tcp", 22, "open"));
+  b.add(port("udp", 53, "open"));
+  b.add({
+    type: "service",
+    address: "127.0.0.9",
+    protocol: "udp",
+    port: 53,
+    name: "domain",
+    cpe: [],
+    method: "probed",
+    confidence: 10,
+  });
+  const r = b.build({ now: T0 });
+  const ports = r.hosts[0].ports;
+  assert.equal(ports.length, 2 * numbers.length);
+  const sorted = [...numbers].sort((a, c) => a - c);
+  assert.deepEqual(ports.map((p) => `${p.protocol}/${p.port}`), [
+    ...sorted.map((n) => `tcp/${n}`),
+    ...sorted.map((n) => `udp/${n}`),
+  ]);
+  assert.equal(ports.find((p) => p.protocol === "tcp" && p.port === 22)?.state, "open");
+  assert.equal(ports.find((p) => p.protocol === "udp" && p.port === 22)?.state, "closed");
+  const dns = ports.find((p) => p.protocol === "udp" && p.port === 53)!;
+  assert.equal(dns.state, "open");
+  assert.equal(dns.service, "domain");
+  assert.equal(ports.find((p) => p.protocol === "tcp" && p.port === 53)?.serviceInfo, undefined);
+});

@@ -192,6 +192,21 @@ function bsdU1(ttl: string): Record<string, string> {
   return { R: "Y", DF: "N", T: ttl, TG: "40", IPL: "38", UN: "0", RUD: "G" };
 }
 
+/**
+ * XNU's SYN-ACK options for each subset the SEQ probes offer (tcp_output(): MSS; NOP, WS;
+ * NOP, NOP, TS; SACK-permitted last; EOL padding to a 4-byte boundary), with the padding
+ * written as two EOLs or as one (see the macOS entry).
+ */
+const XNU_OPS = "M*NW*NNT11SLL|M*NW*NNT11SL|M*NW*NNT11|M*NNT11SLL|M*NNT11SL|M*NW*SLL|M*NW*SL|" +
+  "M*NNT11";
+
+/**
+ * FreeBSD's SYN-ACK options (tcp_addoptions(): MSS; NOPs to an odd offset, WS; NOPs to an
+ * even offset, SACK-permitted; NOPs to offset 4n+2, TS; EOL padding) for each subset the SEQ
+ * probes offer: all four, no SACK (probe 3: M N W N N T), no WS (probe 6), no TS (ECN).
+ */
+const FREEBSD_OPS = "M*NW*ST11|M*NW*NNT11|M*NW*SLL|M*NW*SL|M*ST11|M*NNT11|M*NW*";
+
 /** The database. */
 export const OS_DB: readonly OsDbEntry[] = [
   // ---- Linux, measured here -------------------------------------------------------------
@@ -324,7 +339,9 @@ export const OS_DB: readonly OsDbEntry[] = [
     tests: {
       SEQ: { TI: "RD|RI|Z", II: "RI|RD|Z", TS: "A|1F-24" },
       // XNU (BSD lineage): MSS, NOP, WS, NOP, NOP, timestamps, SACK-permitted, EOL, EOL.
-      OPS: six("O", "M*NW*NNT11SLL|M*NW*NNT11|M*NNT11SLL|M*NW*SLL|M*NNT11"),
+      // The EOL padding is spelt both ways: one L per padding byte, or one L for the list's
+      // end (our option decoder stops at the first EOL).
+      OPS: six("O", XNU_OPS),
       WIN: six("W", "FFFF"),
       ECN: { R: "Y", DF: "Y", T: LINUX_TTL, TG: "40", W: "FFFF", CC: "Y|N", Q: "" },
       T1: { R: "Y", DF: "Y", T: LINUX_TTL, TG: "40", S: "O", A: "S+", F: "AS", RD: "0", Q: "" },
@@ -350,7 +367,7 @@ export const OS_DB: readonly OsDbEntry[] = [
     cpe: ["cpe:/o:apple:iphone_os"],
     tests: {
       SEQ: { TI: "RD|RI|Z", II: "RI|RD|Z", TS: "A|1F-24" },
-      OPS: six("O", "M*NW*NNT11SLL|M*NW*NNT11|M*NNT11SLL|M*NW*SLL|M*NNT11"),
+      OPS: six("O", XNU_OPS),
       WIN: six("W", "FFFF"),
       ECN: { R: "Y", DF: "Y", T: LINUX_TTL, TG: "40", W: "FFFF", CC: "Y", Q: "" },
       T1: { R: "Y", DF: "Y", T: LINUX_TTL, TG: "40", S: "O", A: "S+", F: "AS", RD: "0", Q: "" },
@@ -372,7 +389,7 @@ export const OS_DB: readonly OsDbEntry[] = [
     tests: {
       // RFC 6864: IP ID 0 on atomic (DF) datagrams by default since 12.
       SEQ: { TI: "Z|I|RI", CI: "Z|I|RI", TS: "A|1F-24" },
-      OPS: six("O", "M*NW*ST11|M*NW*SLL|M*ST11|M*NNT11|M*NW*"),
+      OPS: six("O", FREEBSD_OPS),
       WIN: six("W", "FFFF"),
       ECN: { R: "Y", DF: "Y", T: LINUX_TTL, TG: "40", W: "FFFF", CC: "N|Y", Q: "" },
       T1: { R: "Y", DF: "Y", T: LINUX_TTL, TG: "40", S: "O", A: "S+", F: "AS", RD: "0", Q: "" },

@@ -103,17 +103,20 @@ Deno.test({
         deepEqual(reasons(ours), reasons(await nmap(lab, args)), `nmap ${probe.join(" ")}`);
       }
 
-      // IPv6 on the same link: ICMPv6 echo. nmap asks by neighbour discovery there
-      // ("nd-response"), so only the up/down verdicts are compared with it.
+      // IPv6 on the same link, with neighbour discovery off (tests/nd_lab_test.ts covers it):
+      // ICMPv6 echo and SYN, and nmap's up/down verdicts beside ours.
       const v6 = [web.ipv6, bare.ipv6, ...ABSENT6];
-      const echo6 = await portolan(lab, ["-6", "-sn", "-PE", ...v6]);
+      const echo6 = await portolan(lab, ["-6", "-sn", "-PE", "--disable-arp-ping", ...v6]);
       deepEqual(reasons(echo6), {
         [web.ipv6]: "up echo-reply",
         [bare.ipv6]: "up echo-reply",
         [ABSENT6[0]]: "down no-response",
       });
-      deepEqual(statuses(echo6), statuses(await nmap(lab, ["-6", "-sn", "-PE", ...v6])));
-      const syn6 = await portolan(lab, ["-6", "-sn", "-PS22", ...v6]);
+      deepEqual(
+        statuses(echo6),
+        statuses(await nmap(lab, ["-6", "-sn", "-PE", "--disable-arp-ping", ...v6])),
+      );
+      const syn6 = await portolan(lab, ["-6", "-sn", "-PS22", "--disable-arp-ping", ...v6]);
       deepEqual(reasons(syn6), {
         [web.ipv6]: "up syn-ack",
         [bare.ipv6]: "up reset",

@@ -164,7 +164,9 @@ Deno.test({
       const up6 = await scan(lab, ["syn", "tcp", "22", host.ipv6, "-T4"]);
       const host6 = up6.events.find((e) => e.type === "host");
       ok(host6?.type === "host" && host6.status === "up", "lab host is up over IPv6");
-      ok(["echo-reply", "syn-ack", "reset"].includes(host6.reason), host6.reason);
+      // On the link, IPv6 hosts are found by neighbour discovery, as IPv4 ones by ARP.
+      equal(host6.reason, "nd-response");
+      equal(host6.mac, lab.gatewayMac(host));
 
       // -sS -sU in one run: each protocol as its own technique reports it.
       const both = await scan(lab, [

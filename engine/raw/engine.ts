@@ -29,6 +29,8 @@
  *
  * On-link IPv4 targets on Ethernet are discovered by ARP, as nmap's -PR does on a LAN: a
  * host that answers is up ("arp-response", with its MAC); no IP discovery probe is sent.
+ * On-link IPv6 targets get an ICMPv6 neighbour solicitation instead ("nd-response").
+ * `--disable-arp-ping` turns both off.
  */
 import type { ScanEvent } from "../events.ts";
 import type { ScanPlan, Target } from "../plan_types.ts";
@@ -40,6 +42,7 @@ import {
   discoveryProbes,
   interpretDiscoveryReply,
   interpretPortReply,
+  linkAnswer,
   portProbe,
   protocolOf,
   type RawScanType,
@@ -53,7 +56,7 @@ export interface RawRoute {
   interface: string;
   source: string;
   linkType?: number;
-  /** The target is on a directly attached network (no gateway): ARP can find it. */
+  /** The target is on a directly attached network (no gateway): ARP or ND can find it. */
   onLink?: boolean;
   /** Our hardware address on `interface`, when it has one. */
   mac?: string;
@@ -99,7 +102,10 @@ export interface RawEngineOptions {
   wallClock?: () => number;
   /** Largest (hosts x ports) state per group; default 2^22. */
   groupUnits?: number;
-  /** ARP discovery of on-link IPv4 targets on Ethernet (nmap's -PR); default true. */
+  /**
+   * ARP discovery of on-link IPv4 targets on Ethernet (nmap's -PR), neighbour discovery of
+   * on-link IPv6 ones; default true.
+   */
   arp?: boolean;
 }
 
@@ -503,11 +509,11 @@ export async function runRawEngine(
         const key = `${r.interface}|${r.source}`;
         if (!endpoints.has(key)) endpoints.set(key, { ...r, family: group[h].family });
         if (
-          useArp && !plan.skipDiscovery && group[h].family === 4 && r.onLink && r.mac &&
+          useArp && !plan.skipDiscovery && r.onLink && r.mac &&
           r.linkType === DLT_EN10MB && !isLoopbackAddress(keys[h])
         ) {
-          arpHost[h] = 1;
-          endpoints.get(key)!.arp = true;
+          arpHost[h] = 1; // ARP, or ND for IPv6: advertisements come in with the ICMPv6
+          if (group[h].family === 4) endpoints.get(key)!.arp = true;
         }
       } catch (error) {
         routes.push(undefined);
@@ -578,8 +584,8 @@ export async function runRawEngine(
             const r = routes[h]!;
             const set = probeSets[h] ??= arpHost[h]
               ? [{
-                kind: "arp",
-                family: 4,
+                kind: group[h].family === 4 ? "arp" : "nd",
+                family: group[h].family,
                 source: r.source,
                 destination: group[h].address,
                 interface: r.interface,
@@ -608,16 +614,16 @@ export async function runRawEngine(
               }
               return earliest;
             };
-            if (reply.arp) {
-              const a = reply.arp;
-              const h = index.get(a.senderIp);
-              if (a.op !== 2 || h === undefined || !arpHost[h] || up[h]) return -1;
-              if (sources[h] !== a.targetIp) return -1;
+            const link = linkAnswer(reply);
+            if (link) {
+              const h = index.get(link.address);
+              if (h === undefined || !arpHost[h] || up[h]) return -1;
+              if (sources[h] !== link.source) return -1;
               const earliest = earliestSend(h);
               if (earliest === Infinity) return -1; // not asked yet: a stray reply
               const latency = Math.max(0, reply.timeMs - earliest);
               rtt.sample(latency);
-              hostEvent(h, "arp-response", latency, a.senderMac);
+              hostEvent(h, link.reason, latency, link.mac);
               probedUp++;
               return earliest;
             }
@@ -625,7 +631,7 @@ export async function runRawEngine(
             const v = interpretDiscoveryReply(reply.packet, { srcPort, cookie });
             if (!v) return -1;
             const h = index.get(v.address);
-            // An ARP-probed host is decided by ARP alone.
+            // An ARP- or ND-probed host is decided by ARP or ND alone.
             if (h === undefined || up[h] || arpHost[h] || sources[h] !== v.source) return -1;
             if (!v.up) {
               downReason[h] ??= v.reason;
@@ -884,142 +890,172 @@ export async function runRawEngine(
     // Units left out of a sample pass, retransmitted only if the sample shows loss.
     let unsampled: number[] | undefined;
     const floor = timing.minRate ?? Math.min(pacer.rate, 100);
-    const batch: RawProbe[] = [];
-    for (let pass = 0; pass <= timing.maxRetries; pass++) {
-      const count = list ? list.length : spec.units;
-      let i = 0;
-      let lastSend = now();
-      droppedInPass = 0;
-      // Units whose host was at its in-flight cap, queued per host until it has room.
-      const deferred: { units: number[]; head: number }[] = [];
-      const waiting: number[] = [];
-      let deferredCount = 0;
-      while ((i < count || deferredCount > 0) && !aborted()) {
-        await readerCatchUp();
-        const room = window.room();
-        if (room === 0) {
-          // Window full: wait for answers, or for the oldest batch to time out.
-          const oldest = window.oldest() ?? now();
-          await drain(Math.max(0.05, Math.min(5, oldest + horizon() - now())));
-          continue;
-        }
-        const grant = pacer.take(Math.min(BATCH, room));
-        if (grant.n === 0) {
-          await drain(Math.max(0, grant.waitMs));
-          continue;
-        }
-        batch.length = 0;
-        const t = now();
-        if (deferredCount > 0) {
-          // Hosts with room again go first, so set-aside units are not starved.
-          let kept = 0;
-          for (let w = 0; w < waiting.length; w++) {
-            const q = deferred[waiting[w]];
-            while (q.head < q.units.length && batch.length < grant.n) {
-              const u = q.units[q.head];
-              if (!spec.decided(u)) {
-                if (!spec.admit!(u, t)) break;
-                const p = spec.probe(u, t);
-                if (p) batch.push(p);
-              }
-              q.head++;
-              deferredCount--;
-            }
-            if (q.head < q.units.length) waiting[kept++] = waiting[w];
-            else {
-              q.units = [];
-              q.head = 0;
-            }
-          }
-          waiting.length = kept;
-        }
-        while (batch.length < grant.n && i < count) {
-          const u = list ? list[i] : spec.order(i);
-          i++;
-          if (spec.decided(u)) continue;
-          if (spec.admit && !spec.admit(u, t)) {
-            const k = spec.hostOf!(u);
-            const q = deferred[k] ??= { units: [], head: 0 };
-            if (q.head === q.units.length) waiting.push(k);
-            q.units.push(u);
-            deferredCount++;
+    // Two batch arrays: one is built while the other may still be with the kernel.
+    const batchA: RawProbe[] = [];
+    const batchB: RawProbe[] = [];
+    let batch = batchA;
+    let pendingSend: { done: Promise<number>; probes: RawProbe[] } | undefined;
+    const finishSend = async () => {
+      const ps = pendingSend;
+      if (!ps) return;
+      pendingSend = undefined;
+      let offset = await ps.done;
+      sent += offset;
+      while (offset < ps.probes.length && !aborted()) {
+        // The kernel's queue was full (or the rest needs another socket): let it drain while
+        // we read replies, then offer the rest.
+        await drain(1);
+        const n = await transport.sendAsync!(ps.probes.slice(offset));
+        offset += n;
+        sent += n;
+      }
+      window.unsent(ps.probes.length - offset);
+    };
+    try {
+      for (let pass = 0; pass <= timing.maxRetries; pass++) {
+        const count = list ? list.length : spec.units;
+        let i = 0;
+        let lastSend = now();
+        droppedInPass = 0;
+        // Units whose host was at its in-flight cap, queued per host until it has room.
+        const deferred: { units: number[]; head: number }[] = [];
+        const waiting: number[] = [];
+        let deferredCount = 0;
+        while ((i < count || deferredCount > 0) && !aborted()) {
+          await readerCatchUp();
+          const room = window.room();
+          if (room === 0) {
+            // Window full: wait for answers, or for the oldest batch to time out.
+            const oldest = window.oldest() ?? now();
+            await drain(Math.max(0.05, Math.min(5, oldest + horizon() - now())));
             continue;
           }
-          const p = spec.probe(u, t);
-          if (p) batch.push(p);
-        }
-        if (batch.length === 0) {
-          // Every host with units left is at its cap: wait for answers or expiries.
-          pacer.refund(grant.n);
-          await drain(1);
-          continue;
-        }
-        pacer.refund(grant.n - batch.length);
-        // Recorded before sending: on loopback the answers come back inside the send.
-        window.sent(t, batch.length);
-        let offset = 0;
-        while (offset < batch.length && !aborted()) {
-          const rest = offset === 0 ? batch : batch.slice(offset);
-          let n: number;
+          const grant = pacer.take(Math.min(BATCH, room));
+          if (grant.n === 0) {
+            await drain(Math.max(0, grant.waitMs));
+            continue;
+          }
+          batch.length = 0;
+          const t = now();
+          if (deferredCount > 0) {
+            // Hosts with room again go first, so set-aside units are not starved.
+            let kept = 0;
+            for (let w = 0; w < waiting.length; w++) {
+              const q = deferred[waiting[w]];
+              while (q.head < q.units.length && batch.length < grant.n) {
+                const u = q.units[q.head];
+                if (!spec.decided(u)) {
+                  if (!spec.admit!(u, t)) break;
+                  const p = spec.probe(u, t);
+                  if (p) batch.push(p);
+                }
+                q.head++;
+                deferredCount--;
+              }
+              if (q.head < q.units.length) waiting[kept++] = waiting[w];
+              else {
+                q.units = [];
+                q.head = 0;
+              }
+            }
+            waiting.length = kept;
+          }
+          while (batch.length < grant.n && i < count) {
+            const u = list ? list[i] : spec.order(i);
+            i++;
+            if (spec.decided(u)) continue;
+            if (spec.admit && !spec.admit(u, t)) {
+              const k = spec.hostOf!(u);
+              const q = deferred[k] ??= { units: [], head: 0 };
+              if (q.head === q.units.length) waiting.push(k);
+              q.units.push(u);
+              deferredCount++;
+              continue;
+            }
+            const p = spec.probe(u, t);
+            if (p) batch.push(p);
+          }
+          if (batch.length === 0) {
+            // Every host with units left is at its cap: wait for answers or expiries.
+            pacer.refund(grant.n);
+            await drain(1);
+            continue;
+          }
+          pacer.refund(grant.n - batch.length);
+          // The batch still with the kernel is finished first: its unsent tail goes out before
+          // this one, and the window learns what it did not take.
+          await finishSend();
+          // Recorded before sending: on loopback the answers come back inside the send.
+          window.sent(t, batch.length);
+          lastSend = t;
           if (transport.sendAsync) {
-            const pending = transport.sendAsync(rest);
-            // Read replies while the kernel takes the batch on another thread.
-            await drain(0);
-            n = await pending;
-          } else n = transport.send(rest);
-          offset += n;
-          sent += n;
-          // The kernel's queue is full: let it drain while we read replies.
-          if (offset < batch.length) await drain(1);
+            // The kernel takes this batch on another thread while the next one is built and
+            // the replies are read: the JS thread does not wait for the kernel's per-packet work.
+            pendingSend = { done: transport.sendAsync(batch), probes: batch };
+            batch = batch === batchA ? batchB : batchA;
+          } else {
+            let offset = 0;
+            while (offset < batch.length && !aborted()) {
+              const n = transport.send(offset === 0 ? batch : batch.slice(offset));
+              offset += n;
+              sent += n;
+              // The kernel's queue is full: let it drain while we read replies.
+              if (offset < batch.length) await drain(1);
+            }
+            window.unsent(batch.length - offset);
+          }
+          rateNow = pacer.rate;
+          await drain(0);
+          progress();
         }
-        window.unsent(batch.length - offset);
-        lastSend = t;
-        rateNow = pacer.rate;
-        await drain(0);
-        progress();
+        await finishSend();
+        // Cooldown: one RTT timeout after the last probe of the pass, cut short once every
+        // unit is decided (nothing left to wait for).
+        const cooldownEnd = aborted()
+          ? now() + ABORT_COOLDOWN_MS
+          : lastSend + (spec.cooldownMs?.() ?? rtt.timeoutMs());
+        while (spec.undecided() > 0) {
+          const wait =
+            (aborted() ? Math.min(cooldownEnd, now() + ABORT_COOLDOWN_MS) : cooldownEnd) -
+            now();
+          if (wait <= 0) break;
+          await drain(Math.min(wait, 50));
+          progress();
+        }
+        if (aborted()) return;
+        if (spec.undecided() === 0) return;
+        let next: number[] = [];
+        for (let j = 0; j < count; j++) {
+          const u = list ? list[j] : spec.order(j);
+          if (!spec.decided(u)) next.push(u);
+        }
+        const answered = count - next.length;
+        lastDropCheck = -Infinity;
+        // Loss on our side: the capture overran, or the local stack dropped packets.
+        const dropped = droppedInPass + lossCheck() + (transport.pathDrops?.() ?? 0);
+        if (unsampled) {
+          // After a sample, the rest goes out only if the sample showed loss.
+          if (answered > 0 || dropped > 0) next = next.concat(unsampled);
+          unsampled = undefined;
+        }
+        if (next.length === 0) return;
+        if (pass > 0 && answered === 0 && dropped === 0) return; // no loss: the rest is silent
+        if ((pass > 0 && answered > 0) || dropped > 0) {
+          pacer.rate = Math.max(floor, pacer.rate / 2);
+          if (pass > 0 && answered > 0) window.loss();
+          rateNow = pacer.rate;
+        } else if (pass === 0 && next.length > SAMPLE_ALL && timing.maxRetries >= 2) {
+          // No sign of loss in the first pass: retransmit a sample of the silent units first
+          // (see retransmitSample). An answer to it is loss, and the rest follows.
+          const picked = retransmitSample(next);
+          unsampled = picked.rest;
+          next = picked.sample;
+        }
+        list = Int32Array.from(next);
       }
-      // Cooldown: one RTT timeout after the last probe of the pass, cut short once every
-      // unit is decided (nothing left to wait for).
-      const cooldownEnd = aborted()
-        ? now() + ABORT_COOLDOWN_MS
-        : lastSend + (spec.cooldownMs?.() ?? rtt.timeoutMs());
-      while (spec.undecided() > 0) {
-        const wait = (aborted() ? Math.min(cooldownEnd, now() + ABORT_COOLDOWN_MS) : cooldownEnd) -
-          now();
-        if (wait <= 0) break;
-        await drain(Math.min(wait, 50));
-        progress();
-      }
-      if (aborted()) return;
-      if (spec.undecided() === 0) return;
-      let next: number[] = [];
-      for (let j = 0; j < count; j++) {
-        const u = list ? list[j] : spec.order(j);
-        if (!spec.decided(u)) next.push(u);
-      }
-      const answered = count - next.length;
-      lastDropCheck = -Infinity;
-      // Loss on our side: the capture overran, or the local stack dropped packets.
-      const dropped = droppedInPass + lossCheck() + (transport.pathDrops?.() ?? 0);
-      if (unsampled) {
-        // After a sample, the rest goes out only if the sample showed loss.
-        if (answered > 0 || dropped > 0) next = next.concat(unsampled);
-        unsampled = undefined;
-      }
-      if (next.length === 0) return;
-      if (pass > 0 && answered === 0 && dropped === 0) return; // no loss: the rest is silent
-      if ((pass > 0 && answered > 0) || dropped > 0) {
-        pacer.rate = Math.max(floor, pacer.rate / 2);
-        if (pass > 0 && answered > 0) window.loss();
-        rateNow = pacer.rate;
-      } else if (pass === 0 && next.length > SAMPLE_ALL && timing.maxRetries >= 2) {
-        // No sign of loss in the first pass: retransmit a sample of the silent units first
-        // (see retransmitSample). An answer to it is loss, and the rest follows.
-        const picked = retransmitSample(next);
-        unsampled = picked.rest;
-        next = picked.sample;
-      }
-      list = Int32Array.from(next);
+    } finally {
+      // An error or early return must not leave the kernel a batch of a closing transport.
+      if (pendingSend) await pendingSend.done.catch(() => 0);
     }
   }
 }

@@ -7,9 +7,13 @@ import {
   buildTcpPacket,
   buildUdpPacket,
   decodeIpPacket,
+  IpProtocol,
+  parseMac,
   TCP_ACK,
   TCP_RST,
   TCP_SYN,
+  writeIpv6Header,
+  writeNeighborDiscovery,
 } from "../../packet/mod.ts";
 import type { RawProbe, RawReply, RawTransport } from "./types.ts";
 
@@ -27,7 +31,10 @@ export interface FakeHost {
   /** Drop the first N probes sent to these ports (simulated loss). */
   loseFirst?: Record<number, number>;
   ttl?: number;
-  /** Answer ARP requests with this hardware address (the host is on our link). */
+  /**
+   * Answer ARP requests (IPv4) or neighbour solicitations (IPv6) with this hardware address
+   * (the host is on our link).
+   */
   mac?: string;
   /** Replies arrive this many milliseconds after the probe (a slow path). */
   delayMs?: number;
@@ -89,6 +96,28 @@ export function fakeTransport(
         bytes: new Uint8Array(42),
         timeMs: now(),
       });
+      return;
+    }
+    if (p.kind === "nd") {
+      if (host.mac === undefined || host.up === false) return;
+      // A solicited advertisement, as Linux sends it: to the solicitation's source, hop
+      // limit 255, our target address and the host's MAC in the target link-layer option.
+      const mac = parseMac(host.mac);
+      if (!mac) throw new TypeError(`fake host ${p.destination}: bad MAC ${host.mac}`);
+      const bytes = new Uint8Array(40 + 32);
+      writeIpv6Header(bytes, {
+        src: p.destination,
+        dst: p.source,
+        nextHeader: IpProtocol.ICMPV6,
+        payloadLength: 32,
+        hopLimit: 255,
+      });
+      writeNeighborDiscovery(bytes, {
+        target: p.destination,
+        mac,
+        advertise: { solicited: true, override: true },
+      }, { offset: 40, src: p.destination, dst: p.source });
+      reply(bytes);
       return;
     }
     const ttl = host.ttl ?? 64;

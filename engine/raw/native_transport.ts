@@ -25,11 +25,16 @@ import {
   decodeArp,
   decodeFrame,
   EtherType,
+  IpProtocol,
   LinkType,
   parseMac,
+  solicitedNodeAddress,
   TCP_SYN,
   type TcpOption,
   writeArp,
+  writeEthernet,
+  writeIpv6Header,
+  writeNeighborDiscovery,
 } from "../../packet/mod.ts";
 import type { RawEndpoint, RawRoute } from "./engine.ts";
 import { parseDottedQuad } from "./dotted_quad.ts";
@@ -47,8 +52,9 @@ export interface NativeTransportOptions {
 }
 
 /**
- * The capture filter for replies to `sources` on port `srcPort` (plus any ICMP), and ARP
- * replies when `arp` is set.
+ * The capture filter for replies to `sources` on port `srcPort` (plus any ICMP and ICMPv6,
+ * which takes in the neighbour advertisements that answer ND probes), and ARP replies when
+ * `arp` is set.
  */
 export function replyFilter(
   sources: readonly string[],
@@ -80,6 +86,39 @@ export function arpRequestFrame(p: RawProbe): Uint8Array {
     offset: 14,
   });
   return frame;
+}
+
+/**
+ * An Ethernet frame carrying an ICMPv6 neighbour solicitation for `p.destination` (86 bytes):
+ * to its solicited-node multicast group (RFC 4861 section 7.2.2; Ethernet 33:33 + the group's
+ * last four bytes, RFC 2464), from `p.source` with our MAC in the source link-layer option
+ * so the target can answer without asking back, hop limit 255 as the target requires.
+ */
+export function ndSolicitationFrame(p: RawProbe): Uint8Array {
+  const mac = parseMac(p.sourceMac ?? "");
+  if (!mac) throw new TypeError(`ND probe without a valid source MAC: ${p.sourceMac}`);
+  const group = solicitedNodeAddress(p.destination);
+  const frame = new Uint8Array(14 + 40 + 32);
+  const dst = new Uint8Array([0x33, 0x33, group[12], group[13], group[14], group[15]]);
+  writeEthernet(frame, { dst, src: mac, etherType: EtherType.IPV6 });
+  writeIpv6Header(frame, {
+    src: p.source,
+    dst: group,
+    nextHeader: IpProtocol.ICMPV6,
+    payloadLength: 32,
+    hopLimit: 255,
+  }, { offset: 14 });
+  writeNeighborDiscovery(frame, { target: p.destination, mac }, {
+    offset: 54,
+    src: p.source,
+    dst: group,
+  });
+  return frame;
+}
+
+/** Probes that are whole frames, injected through the capture handle. */
+function injected(p: RawProbe): boolean {
+  return p.kind === "arp" || p.kind === "nd";
 }
 
 /**
@@ -206,7 +245,8 @@ export function openNativeTransport(
         });
         break;
       case "arp":
-        throw new TypeError("ARP probes are injected, not sent on a raw socket");
+      case "nd":
+        throw new TypeError("ARP and ND probes are injected, not sent on a raw socket");
     }
     // IPv6 raw sockets take the packet from the transport header on.
     return p.family === 6 ? bytes.subarray(40) : bytes;
@@ -216,18 +256,18 @@ export function openNativeTransport(
   const outgoing = (p: RawProbe): OutgoingPacket =>
     p.family === 4 ? { bytes: build(p) } : { bytes: build(p), destination: p.destination };
 
-  /** ARP requests leave through the capture handle of their interface (pcap_inject). */
+  /** ARP requests and ND solicitations leave through their interface's capture (pcap_inject). */
   function inject(p: RawProbe): void {
     const capture = captureOf.get(p.interface ?? "");
-    if (!capture) throw new TypeError(`no capture open on ${p.interface} for an ARP probe`);
-    capture.inject(arpRequestFrame(p));
+    if (!capture) throw new TypeError(`no capture open on ${p.interface} for an ${p.kind} probe`);
+    capture.inject(p.kind === "nd" ? ndSolicitationFrame(p) : arpRequestFrame(p));
   }
 
   return {
     send(probes: readonly RawProbe[]): number {
       let done = 0;
       while (done < probes.length) {
-        if (probes[done].kind === "arp") {
+        if (injected(probes[done])) {
           inject(probes[done++]);
           continue;
         }
@@ -235,7 +275,7 @@ export function openNativeTransport(
         const run: OutgoingPacket[] = [];
         let j = done;
         for (; j < probes.length; j++) {
-          if (probes[j].kind === "arp") break;
+          if (injected(probes[j])) break;
           const s = socketFor(probes[j]);
           if (s.key !== first.key) break;
           run.push(outgoing(probes[j]));
@@ -248,15 +288,15 @@ export function openNativeTransport(
     },
     async sendAsync(probes: readonly RawProbe[]): Promise<number> {
       if (probes.length === 0) return 0;
-      if (probes[0].kind === "arp") {
+      if (injected(probes[0])) {
         let n = 0;
-        while (n < probes.length && probes[n].kind === "arp") inject(probes[n++]);
+        while (n < probes.length && injected(probes[n])) inject(probes[n++]);
         return n;
       }
       const first = socketFor(probes[0]);
       const run: OutgoingPacket[] = [];
       for (let j = 0; j < probes.length; j++) {
-        if (probes[j].kind === "arp" || socketFor(probes[j]).key !== first.key) break;
+        if (injected(probes[j]) || socketFor(probes[j]).key !== first.key) break;
         run.push(outgoing(probes[j]));
       }
       // The rest (another socket) goes on the next call: fewer taken is allowed.

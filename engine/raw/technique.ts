@@ -31,7 +31,7 @@ import {
   type TcpHeader,
 } from "../../packet/mod.ts";
 import type { DiscoveryPlan } from "../plan_types.ts";
-import type { RawProbe, ReplyFingerprint } from "./types.ts";
+import type { RawProbe, RawReply, ReplyFingerprint } from "./types.ts";
 
 /** Scan techniques the raw engine runs. */
 export type RawScanType = Exclude<ScanType, "connect">;
@@ -470,4 +470,39 @@ export function interpretDiscoveryReply(
     reason: unreach.reason,
     ttl,
   };
+}
+
+/** A host on our link that answered ARP or neighbour discovery: up, with its MAC. */
+export interface LinkAnswer {
+  /** The host that answered (ARP's sender, the advertisement's target address). */
+  address: string;
+  /** Our address it answered to (ARP's target, the advertisement's IPv6 destination). */
+  source: string;
+  /** Its hardware address. */
+  mac: string;
+  reason: "arp-response" | "nd-response";
+}
+
+/**
+ * What an ARP reply or an ICMPv6 neighbour advertisement (RFC 4861 section 4.4) says, or
+ * `undefined` for any other reply. The advertisement's target address names the host, not
+ * its IPv6 source: a host may answer from another of its addresses. Its MAC is the target
+ * link-layer option (mandatory in answers to a multicast solicitation), else the frame's.
+ */
+export function linkAnswer(reply: RawReply): LinkAnswer | undefined {
+  const a = reply.arp;
+  if (a) {
+    if (a.op !== 2) return undefined;
+    return { address: a.senderIp, source: a.targetIp, mac: a.senderMac, reason: "arp-response" };
+  }
+  const packet = reply.packet;
+  const m = packet?.icmpv6;
+  if (!packet || !m || m.type !== 136 || m.code !== 0 || m.targetAddress === undefined) {
+    return undefined;
+  }
+  // RFC 4861 section 7.1.2: below 255 a router forwarded it, so it did not come from our link.
+  if (packet.ip.hopLimit !== 255) return undefined;
+  const mac = m.targetLinkAddress ?? packet.link?.src;
+  if (mac === undefined) return undefined;
+  return { address: m.targetAddress, source: packet.ip.dst, mac, reason: "nd-response" };
 }

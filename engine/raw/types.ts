@@ -6,8 +6,19 @@
 import type { PortEvent } from "../events.ts";
 import type { ArpPacket, DecodedPacket } from "../../packet/mod.ts";
 
-/** What kind of packet a probe is; "arp" is a whole Ethernet frame (an ARP request). */
-export type ProbeKind = "tcp" | "udp" | "icmp-echo" | "icmp-timestamp" | "icmp-mask" | "arp";
+/**
+ * What kind of packet a probe is. "arp" and "nd" are whole Ethernet frames, injected on the
+ * link: an ARP request, and an ICMPv6 neighbour solicitation to the target's solicited-node
+ * multicast address.
+ */
+export type ProbeKind =
+  | "tcp"
+  | "udp"
+  | "icmp-echo"
+  | "icmp-timestamp"
+  | "icmp-mask"
+  | "arp"
+  | "nd";
 
 /** One probe as the engine describes it; the transport turns it into bytes. */
 export interface RawProbe {
@@ -28,14 +39,14 @@ export interface RawProbe {
   /** ICMP echo / timestamp / address-mask identifier and sequence. */
   icmpId?: number;
   icmpSeq?: number;
-  /** ARP: the interface to inject the frame on, and our hardware address there. */
+  /** ARP and ND: the interface to inject the frame on, and our hardware address there. */
   interface?: string;
   sourceMac?: string;
 }
 
 /** One captured reply. */
 export interface RawReply {
-  /** The decoded IP packet; absent for an ARP frame. */
+  /** The decoded IP packet (a neighbour advertisement too); absent for an ARP frame. */
   packet?: DecodedPacket;
   /** A captured ARP packet (Ethernet links). */
   arp?: ArpPacket;
