@@ -4,14 +4,11 @@
  */
 import type { EndEvent, PortEvent, ReplyFingerprint, ScanEvent } from "./events.ts";
 import { type PassiveHint, passiveOsHint } from "../probes/os/passive.ts";
-import { detectOs } from "../probes/os/active/mod.ts";
-import { traceroute } from "../probes/traceroute/mod.ts";
 import type { OsTarget } from "../probes/os/active/mod.ts";
 import type { ScanPlan } from "./plan_types.ts";
 import type { ResumeState } from "./resume.ts";
 import { connectScan } from "./connect.ts";
 import { rawDiscovery, rawScan } from "./raw/mod.ts";
-import { detectServices } from "../probes/service/mod.ts";
 import type { ServiceTarget } from "../probes/service/mod.ts";
 import {
   BUNDLED_SCRIPTS,
@@ -191,6 +188,8 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
     versionTargets.splice(0, versionTargets.length, ...left);
   }
   if (plan.serviceDetection && versionTargets.length > 0 && !options.signal?.aborted) {
+    // The later phases load on first use: a port scan alone starts faster without them.
+    const { detectServices } = await import("../probes/service/mod.ts");
     for await (
       const result of detectServices(versionTargets, {
         intensity: plan.serviceDetection.intensity,
@@ -207,6 +206,7 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
     partial ||= options.signal?.aborted ?? false;
   }
   if (plan.osDetection && !options.signal?.aborted) {
+    const { detectOs } = await import("../probes/os/active/mod.ts");
     for (const target of osPorts.values()) {
       if (options.signal?.aborted) break;
       const complete = target.openTcpPort !== undefined && target.closedTcpPort !== undefined;
@@ -245,6 +245,7 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
     partial ||= options.signal?.aborted ?? false;
   }
   if (plan.traceroute && !options.signal?.aborted) {
+    const { traceroute } = await import("../probes/traceroute/mod.ts");
     for (const t of osPorts.values()) {
       if (options.signal?.aborted) break;
       // As nmap: a SYN to an open port, else to a closed one, else ICMP echo.

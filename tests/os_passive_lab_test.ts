@@ -94,7 +94,7 @@ Deno.test({
     const pcap = `${dir}/scan.pcap`;
     try {
       const dump = lab.spawn(
-        ["tcpdump", "-i", lab.scanner.interface, "-U", "-n", "-w", pcap, "tcp"],
+        ["tcpdump", "-i", lab.scanner.interface, "--immediate-mode", "-U", "-n", "-w", pcap, "tcp"],
         { stdout: "null", stderr: "null" },
       );
       // tcpdump writes the file header once the capture is open.

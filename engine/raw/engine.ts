@@ -146,6 +146,8 @@ export function planWindow(plan: ScanPlan): { initial: number; min: number; max:
 }
 
 const BATCH = 256;
+/** A paced scan sends at least this many milliseconds' worth of probes per batch. */
+const MIN_BATCH_MS = 2;
 /** Fewest probes a host may have in flight, however many hosts share the window. */
 export const HOST_MIN_IN_FLIGHT = 16;
 /** Ethernet in pcap's link types (DLT_EN10MB). */
@@ -241,7 +243,12 @@ class Pacer {
     const burst = Math.max(1, Math.min(BATCH * 4, this.rate / 100));
     this.#tokens = Math.min(burst, this.#tokens + (now - this.#last) * this.rate / 1000);
     this.#last = now;
-    if (this.#tokens < 1) return { n: 0, waitMs: ((1 - this.#tokens) * 1000) / this.rate };
+    // Wait for MIN_BATCH_MS worth of tokens (up to `max`): every send call costs a hand-over
+    // to another thread, so a paced scan sends batches rather than a probe or two per call.
+    const least = Math.max(1, Math.min(max, Math.floor((this.rate * MIN_BATCH_MS) / 1000)));
+    if (this.#tokens < least) {
+      return { n: 0, waitMs: ((least - this.#tokens) * 1000) / this.rate };
+    }
     const n = Math.min(max, Math.floor(this.#tokens));
     this.#tokens -= n;
     return { n, waitMs: 0 };
@@ -366,6 +373,12 @@ interface PhaseSpec {
   hostOf?: (unit: number) => number;
   /** How long to wait after a pass for its last answers; default the group RTT timeout. */
   cooldownMs?: () => number;
+  /**
+   * When the last probe to `unit` went out: the wait after a pass ends one timeout after
+   * the last probe to a unit still undecided, not after the pass's last probe. Default: the
+   * pass's last probe.
+   */
+  sentAt?: (unit: number) => number;
 }
 
 /**
@@ -740,6 +753,7 @@ export async function runRawEngine(
         order: perm ? (i) => perm.at(i) : (i) => (i % L) * P + Math.floor(i / L),
         decided: (u) => state[u] !== 0,
         undecided: () => L * P - decidedUnits,
+        sentAt: (u) => sendTimes[u],
         hostOf: (u) => Math.floor(u / P),
         admit: perHostCap
           ? (u, t) => {
@@ -886,9 +900,13 @@ export async function runRawEngine(
       return Math.min(timeout, Math.max(IN_FLIGHT_FLOOR_MS, srtt + 4 * rtt.rttvarMs));
     };
     transport.pathDrops?.(); // count from here
-    let list: Int32Array | undefined;
+    let list: number[] | undefined;
     // Units left out of a sample pass, retransmitted only if the sample shows loss.
     let unsampled: number[] | undefined;
+    // Units of the previous pass still within their timeout when this one began: each joins
+    // this pass once its timeout has passed, unless its answer came first.
+    let latecomers: number[] | undefined;
+    let latecomerWait = 0;
     const floor = timing.minRate ?? Math.min(pacer.rate, 100);
     // Two batch arrays: one is built while the other may still be with the kernel.
     const batchA: RawProbe[] = [];
@@ -913,7 +931,7 @@ export async function runRawEngine(
     };
     try {
       for (let pass = 0; pass <= timing.maxRetries; pass++) {
-        const count = list ? list.length : spec.units;
+        let count = list ? list.length : spec.units;
         let i = 0;
         let lastSend = now();
         droppedInPass = 0;
@@ -921,8 +939,34 @@ export async function runRawEngine(
         const deferred: { units: number[]; head: number }[] = [];
         const waiting: number[] = [];
         let deferredCount = 0;
-        while ((i < count || deferredCount > 0) && !aborted()) {
+        while ((i < count || deferredCount > 0 || latecomers) && !aborted()) {
           await readerCatchUp();
+          if (latecomers && i >= count) {
+            // Everything else of this pass went out: take the latecomers whose timeout has
+            // passed, or wait for the next one's.
+            const cutoff = now() - latecomerWait;
+            let kept = 0;
+            let earliest = Infinity;
+            for (let k = 0; k < latecomers.length; k++) {
+              const u = latecomers[k];
+              if (spec.decided(u)) continue;
+              const at = spec.sentAt!(u);
+              if (at <= cutoff) list!.push(u);
+              else {
+                latecomers[kept++] = u;
+                earliest = Math.min(earliest, at);
+              }
+            }
+            latecomers.length = kept;
+            if (kept === 0) latecomers = undefined;
+            count = list!.length;
+            if (i >= count) {
+              if (latecomers) {
+                await drain(Math.max(0.05, Math.min(50, earliest + latecomerWait - now())));
+              }
+              continue;
+            }
+          }
           const room = window.room();
           if (room === 0) {
             // Window full: wait for answers, or for the oldest batch to time out.
@@ -1009,33 +1053,84 @@ export async function runRawEngine(
           progress();
         }
         await finishSend();
-        // Cooldown: one RTT timeout after the last probe of the pass, cut short once every
-        // unit is decided (nothing left to wait for).
-        const cooldownEnd = aborted()
-          ? now() + ABORT_COOLDOWN_MS
-          : lastSend + (spec.cooldownMs?.() ?? rtt.timeoutMs());
-        while (spec.undecided() > 0) {
-          const wait =
-            (aborted() ? Math.min(cooldownEnd, now() + ABORT_COOLDOWN_MS) : cooldownEnd) -
-            now();
+        let next: number[] = [];
+        for (let j = 0; j < count; j++) {
+          const u = list ? list[j] : spec.order(j);
+          if (!spec.decided(u)) next.push(u);
+        }
+        const cooldown = spec.cooldownMs?.() ?? rtt.timeoutMs();
+        let dropped = 0;
+        let pipelined = false;
+        if (pass === 0 && !aborted() && next.length > 0 && spec.sentAt) {
+          lastDropCheck = -Infinity;
+          dropped = droppedInPass + lossCheck() + (transport.pathDrops?.() ?? 0);
+          if (dropped === 0 && timing.maxRetries >= 2 && next.length > SAMPLE_ALL) {
+            // No sign of loss so far: a sample of the silent units is retransmitted first
+            // (see retransmitSample), drawn from those whose timeout has passed, so that it
+            // goes out now, while the last probes of this pass are still waited for. An
+            // answer to it is loss, and the rest follows.
+            const cutoff = now() - cooldown;
+            const old: number[] = [];
+            const recent: number[] = [];
+            for (const u of next) (spec.sentAt(u) <= cutoff ? old : recent).push(u);
+            const picked = retransmitSample(old);
+            if (picked.sample.length > 0) {
+              unsampled = picked.rest.concat(recent);
+              list = picked.sample;
+              continue;
+            }
+          } else if (dropped === 0 && pass < timing.maxRetries) {
+            pipelined = true;
+          }
+        }
+        if (pipelined) {
+          // No sign of loss so far: the silent units whose timeout has passed are retransmitted
+          // at once, and the rest as their timeouts pass, instead of all after a cooldown
+          // for the last probes of the pass. A silent unit still gets its full timeout
+          // before it is probed again.
+          const cutoff = now() - cooldown;
+          const old: number[] = [];
+          const recent: number[] = [];
+          for (const u of next) (spec.sentAt!(u) <= cutoff ? old : recent).push(u);
+          list = old;
+          latecomers = recent.length > 0 ? recent : undefined;
+          latecomerWait = cooldown;
+          continue;
+        }
+        // Cooldown: one RTT timeout after the last probe to a unit still undecided (its answer
+        // may yet come), cut short once every unit is decided; a unit probed longer ago than
+        // that has had its timeout already.
+        let unanswered = unsampled ? next.concat(unsampled) : next;
+        let abortedAt: number | undefined;
+        while (true) {
+          unanswered = unanswered.filter((u) => !spec.decided(u));
+          if (unanswered.length === 0) break;
+          let last = lastSend;
+          if (spec.sentAt) {
+            last = -Infinity;
+            for (let k = 0; k < unanswered.length; k++) {
+              last = Math.max(last, spec.sentAt(unanswered[k]));
+            }
+          }
+          let end = last + cooldown;
+          if (aborted()) end = Math.min(end, (abortedAt ??= now()) + ABORT_COOLDOWN_MS);
+          const wait = end - now();
           if (wait <= 0) break;
           await drain(Math.min(wait, 50));
           progress();
         }
         if (aborted()) return;
         if (spec.undecided() === 0) return;
-        let next: number[] = [];
-        for (let j = 0; j < count; j++) {
-          const u = list ? list[j] : spec.order(j);
-          if (!spec.decided(u)) next.push(u);
-        }
+        next = next.filter((u) => !spec.decided(u));
         const answered = count - next.length;
         lastDropCheck = -Infinity;
         // Loss on our side: the capture overran, or the local stack dropped packets.
-        const dropped = droppedInPass + lossCheck() + (transport.pathDrops?.() ?? 0);
+        dropped += droppedInPass + lossCheck() + (transport.pathDrops?.() ?? 0);
         if (unsampled) {
           // After a sample, the rest goes out only if the sample showed loss.
-          if (answered > 0 || dropped > 0) next = next.concat(unsampled);
+          if (answered > 0 || dropped > 0) {
+            next = next.concat(unsampled.filter((u) => !spec.decided(u)));
+          }
           unsampled = undefined;
         }
         if (next.length === 0) return;
@@ -1045,13 +1140,13 @@ export async function runRawEngine(
           if (pass > 0 && answered > 0) window.loss();
           rateNow = pacer.rate;
         } else if (pass === 0 && next.length > SAMPLE_ALL && timing.maxRetries >= 2) {
-          // No sign of loss in the first pass: retransmit a sample of the silent units first
-          // (see retransmitSample). An answer to it is loss, and the rest follows.
+          // The first pass showed no loss, and its silent units all went out too recently to
+          // sample early: retransmit a sample of them now (see retransmitSample).
           const picked = retransmitSample(next);
           unsampled = picked.rest;
           next = picked.sample;
         }
-        list = Int32Array.from(next);
+        list = next;
       }
     } finally {
       // An error or early return must not leave the kernel a batch of a closing transport.

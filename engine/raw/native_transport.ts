@@ -507,9 +507,12 @@ function readAll(captures: readonly Capture[], origin: number): RawReply[] {
 export function nativeRoute(): (address: string) => RawRoute {
   let cache: RouteOptions | undefined;
   let table4: RouteEntry[] | undefined;
-  let local: Set<string> | undefined;
+  let local: Set<number> | undefined;
   let v4Count: Map<string, number> | undefined;
   const byRow = new Map<RouteEntry, RawRoute>();
+  // With no row longer than /24, every address of a /24 matches the same row: the row is
+  // looked up once per /24 (a sweep's 65536 targets are 256 of them).
+  let rowBy24: Map<number, RouteEntry | null> | undefined;
   const hardware = new Map<string, number | undefined>();
   const bytes = new Uint8Array(4);
   const lookup = (address: string): RawRoute => {
@@ -538,17 +541,29 @@ export function nativeRoute(): (address: string) => RawRoute {
           return hardware.get(iface);
         },
       };
-      local = new Set(interfaces.filter((i) => i.family !== "packet").map((i) => i.address));
+      local = new Set();
+      for (const i of interfaces) {
+        if (i.family === "inet" && parseDottedQuad(i.address, bytes)) local.add(quadValue(bytes));
+      }
       v4Count = new Map();
       for (const i of interfaces) {
         if (i.family === "inet") v4Count.set(i.name, (v4Count.get(i.name) ?? 0) + 1);
       }
       table4 = parseIPv4Routes(cache.ipv4Table!);
+      if (table4.every((r) => r.prefixLength <= 24)) rowBy24 = new Map();
     }
-    if (!parseDottedQuad(address, bytes) || bytes[0] === 127 || local!.has(address)) {
+    if (!parseDottedQuad(address, bytes) || bytes[0] === 127 || local!.has(quadValue(bytes))) {
       return lookup(address);
     }
-    const row = longestPrefixMatch(table4!, bytes);
+    let row: RouteEntry | undefined | null;
+    if (rowBy24) {
+      const key = quadValue(bytes) >>> 8;
+      row = rowBy24.get(key);
+      if (row === undefined) {
+        row = longestPrefixMatch(table4!, bytes) ?? null;
+        rowBy24.set(key, row);
+      }
+    } else row = longestPrefixMatch(table4!, bytes);
     if (!row || (row.gateway === undefined && (v4Count!.get(row.interface) ?? 0) > 1)) {
       return lookup(address);
     }
@@ -559,6 +574,11 @@ export function nativeRoute(): (address: string) => RawRoute {
     }
     return route;
   };
+}
+
+/** Four address bytes as one unsigned number. */
+function quadValue(b: Uint8Array): number {
+  return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
 }
 
 /** The ARPHRD type of an interface from sysfs, or undefined (as native/routes.ts reads it). */

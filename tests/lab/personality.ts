@@ -141,12 +141,21 @@ export const PERSONALITIES: Readonly<Record<"windows" | "freebsd" | "macos", Per
     icmpQuote: 8,
     icmpErrorDf: false,
     echo: { code: "copy", df: "copy" },
-    sources: ["bsd-ttl", "fbsd-window", "fbsd-options", "fbsd-ipid", "fbsd-ts", "bsd-rst", "bsd-icmp"],
+    sources: [
+      "bsd-ttl",
+      "fbsd-window",
+      "fbsd-options",
+      "fbsd-ipid",
+      "fbsd-ts",
+      "bsd-rst",
+      "bsd-icmp",
+    ],
   },
   macos: {
     id: "macos",
     family: "macOS",
-    oracleFamily: /mac ?os|os x|apple|darwin|ios/i,
+    // Case-sensitive, so that "Cisco IOS" is not taken for Apple's iOS.
+    oracleFamily: /[Mm]ac ?OS|OS X|Apple|Darwin|\biOS\b/,
     description: "macOS 11 - 14 defaults",
     ttl: 64,
     tcpDf: true,
