@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { PortState, Protocol } from "../engine/events.ts";
+import { type IgnoredGroup, partitionIgnored } from "./hidden.ts";
 import { formatTracerouteNormal } from "../probes/traceroute/format.ts";
 import type { HostReport, PortResult, ScanReport, ScriptRecord } from "./report.ts";
 
@@ -21,12 +21,6 @@ export interface NormalOptions {
   /** Print the "Starting" line (default true); false when the caller printed it at scan start. */
   header?: boolean;
 }
-
-/** nmap hides a non-open state once more than this many ports share it (times verbosity + 1). */
-const HIDE_THRESHOLD = 25;
-
-/** States `--open` keeps: the ones that may be open. */
-const OPEN_STATES: ReadonlySet<PortState> = new Set(["open", "open|filtered"]);
 
 /**
  * The "Starting Portolan 0.1.0 at 2026-11-26 03:00 UTC" line, without a newline.
@@ -50,57 +44,17 @@ export function formatLatency(ms: number): string {
   return rounded.toFixed(decimals);
 }
 
-interface HiddenGroup {
-  state: PortState;
-  protocol: Protocol;
-  count: number;
-  reasons: Map<string, number>;
-}
-
-function groupKey(port: PortResult): string {
-  return `${port.state} ${port.protocol}`;
-}
-
-/** Splits a host's ports into those shown in the table and the groups summarised as "Not shown". */
-function partitionPorts(
-  ports: PortResult[],
-  options: { openOnly: boolean; verbosity: number },
-): { shown: PortResult[]; hidden: HiddenGroup[] } {
-  const counts = new Map<string, number>();
-  for (const p of ports) counts.set(groupKey(p), (counts.get(groupKey(p)) ?? 0) + 1);
-  const limit = HIDE_THRESHOLD * (Math.max(0, options.verbosity) + 1);
-  const isHidden = (p: PortResult): boolean => {
-    if (options.openOnly) return !OPEN_STATES.has(p.state);
-    return p.state !== "open" && (counts.get(groupKey(p)) ?? 0) > limit;
-  };
-  const shown: PortResult[] = [];
-  const groups = new Map<string, HiddenGroup>();
-  for (const p of ports) {
-    if (!isHidden(p)) {
-      shown.push(p);
-      continue;
-    }
-    let group = groups.get(groupKey(p));
-    if (group === undefined) {
-      group = { state: p.state, protocol: p.protocol, count: 0, reasons: new Map() };
-      groups.set(groupKey(p), group);
-    }
-    group.count++;
-    group.reasons.set(p.reason, (group.reasons.get(p.reason) ?? 0) + 1);
-  }
-  // Largest group first; ties keep first-seen order (ports are already sorted), so output is stable.
-  const hidden = [...groups.values()].sort((a, b) => b.count - a.count);
-  return { shown, hidden };
-}
-
 /** "997 closed tcp ports (conn-refused)" or, with mixed reasons, "(990 no-response, 3 host-unreach)". */
-function describeGroup(group: HiddenGroup): string {
-  const reasons = [...group.reasons.entries()].sort((a, b) => b[1] - a[1]);
+function describeGroup(group: IgnoredGroup): string {
+  // Most common reason first; equal counts keep first-seen order.
+  const reasons = [...group.reasons.entries()].map(([r, ports]) => [r, ports.length] as const)
+    .sort((a, b) => b[1] - a[1]);
   const why = reasons.length === 1
     ? reasons[0][0]
     : reasons.map(([reason, n]) => `${n} ${reason}`).join(", ");
-  const noun = group.count === 1 ? "port" : "ports";
-  return `${group.count} ${group.state} ${group.protocol} ${noun} (${why})`;
+  const count = group.ports.length;
+  const noun = count === 1 ? "port" : "ports";
+  return `${count} ${group.state} ${group.protocol} ${noun} (${why})`;
 }
 
 function reasonText(port: PortResult): string {
@@ -133,7 +87,7 @@ function formatHost(
   },
 ): string[] {
   const label = hostLabel(host);
-  const { shown, hidden } = partitionPorts(host.ports, options);
+  const { shown, ignored: hidden } = partitionIgnored(host.ports, options);
   // nmap drops hosts with nothing to show under --open, even with -v.
   if (options.openOnly && options.portScan && shown.length === 0) return [];
   if (host.status === "down") {

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { PortState, Protocol } from "../engine/events.ts";
+import type { PortState } from "../engine/events.ts";
 import { formatTracerouteXml } from "../probes/traceroute/format.ts";
 import type { HostReport, PortResult, ScanReport, ScriptRecord, ServiceInfo } from "./report.ts";
 
@@ -31,57 +31,8 @@ export interface XmlOptions {
   scanner?: "nmap" | "portolan";
 }
 
-/** Ports sharing one state and protocol, summarised instead of listed. */
-export interface IgnoredGroup {
-  state: PortState;
-  protocol: Protocol;
-  /** Sorted port numbers in the group. */
-  ports: number[];
-  /** Reason name to the sorted ports with it, in first-seen order of the reasons. */
-  reasons: Map<string, number[]>;
-}
-
-/** The same threshold the normal output uses: a state is summarised above this many ports. */
-const HIDE_THRESHOLD = 25;
-
-/**
- * Splits ports into those listed one by one and the groups summarised as ignored, by the rule the
- * normal output uses: a non-open state with more than 25 x (verbosity + 1) ports on one protocol
- * is summarised. Groups come largest first.
- */
-export function partitionIgnored(
-  ports: PortResult[],
-  options: { verbosity?: number } = {},
-): { shown: PortResult[]; ignored: IgnoredGroup[] } {
-  const key = (p: PortResult): string => `${p.state} ${p.protocol}`;
-  const counts = new Map<string, number>();
-  for (const p of ports) counts.set(key(p), (counts.get(key(p)) ?? 0) + 1);
-  const limit = HIDE_THRESHOLD * (Math.max(0, options.verbosity ?? 0) + 1);
-  const shown: PortResult[] = [];
-  const groups = new Map<string, IgnoredGroup>();
-  for (const p of ports) {
-    if (p.state === "open" || (counts.get(key(p)) ?? 0) <= limit) {
-      shown.push(p);
-      continue;
-    }
-    let group = groups.get(key(p));
-    if (group === undefined) {
-      group = { state: p.state, protocol: p.protocol, ports: [], reasons: new Map() };
-      groups.set(key(p), group);
-    }
-    group.ports.push(p.port);
-    const same = group.reasons.get(p.reason);
-    if (same === undefined) group.reasons.set(p.reason, [p.port]);
-    else same.push(p.port);
-  }
-  for (const group of groups.values()) {
-    group.ports.sort((a, b) => a - b);
-    for (const list of group.reasons.values()) list.sort((a, b) => a - b);
-  }
-  // Stable sort: equal groups keep first-seen order, so output does not depend on Map quirks.
-  const ignored = [...groups.values()].sort((a, b) => b.ports.length - a.ports.length);
-  return { shown, ignored };
-}
+export { type IgnoredGroup, partitionIgnored } from "./hidden.ts";
+import { type IgnoredGroup, partitionIgnored } from "./hidden.ts";
 
 /**
  * Port numbers as nmap writes them: sorted, duplicates dropped, runs collapsed ("1-3,5").
