@@ -5,7 +5,7 @@
  * Bytes handed out are always copies: libpcap reuses its buffer on the next
  * call, so nothing here returns a view of native memory.
  */
-import { cString, waitReadable } from "./libc.ts";
+import { cString, libc, waitReadable } from "./libc.ts";
 import { type LibrarySpec, openLibrary, type OpenLibraryOptions } from "./library.ts";
 import { NativeError } from "./native_error.ts";
 
@@ -212,6 +212,23 @@ export interface CaptureOptions {
   promiscuous?: boolean;
   /** Read timeout in milliseconds (matters only without immediate mode). Default 10. */
   timeoutMs?: number;
+  /**
+   * Only packets the interface receives, not those this host sends: the kernel then never
+   * copies or filters our own outgoing packets for the capture (Linux's
+   * PACKET_IGNORE_OUTGOING, 4.20 and later; elsewhere, or when it is refused, every packet
+   * still reaches the filter). Default `false`.
+   */
+  incomingOnly?: boolean;
+}
+
+const SOL_PACKET = 263;
+const PACKET_IGNORE_OUTGOING = 23;
+
+/** Best effort: a kernel without the option just keeps delivering outgoing packets. */
+function ignoreOutgoing(fd: number): void {
+  if (fd < 0 || Deno.build.os !== "linux") return;
+  const on = new Int32Array([1]);
+  libc().setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, on, 4);
 }
 
 /** Options for {@linkcode Capture.packets}. */
@@ -341,6 +358,7 @@ export class Capture {
       if (rc < 0) throw pcapError("pcap_activate", handle, rc);
       const warning = rc > 0 ? statusText(rc) : undefined;
       if (options.filter !== undefined) setFilter(handle, options.filter);
+      if (options.incomingOnly) ignoreOutgoing(p.pcap_get_selectable_fd(handle));
       if (p.pcap_setnonblock(handle, 1, errbuf) !== 0) {
         throw new NativeError("pcap_setnonblock", { detail: errbufText(errbuf) });
       }

@@ -229,6 +229,29 @@ rawTest(
   },
 );
 
+rawTest("incomingOnly: the capture no longer sees the copy of what we send", async () => {
+  // On lo the kernel hands a capture each packet we send twice, leaving and arriving
+  // (libpcap drops the leaving copy itself, but counts it): once with the option.
+  const port = closedPort("127.0.0.1");
+  const sport = sourcePort();
+  const filter = `tcp and src port ${sport} and dst port ${port} and dst host 127.0.0.1`;
+  const both = Capture.open("lo", { filter });
+  const incoming = Capture.open("lo", { filter, incomingOnly: true });
+  const sock = RawSocket.open(4);
+  try {
+    assert(sock.send(ipv4Syn(sport, port, 77), "127.0.0.1"));
+    await new Promise((r) => setTimeout(r, 50));
+    assertEquals(both.readBatch().length, 1);
+    assertEquals(incoming.readBatch().length, 1);
+    assertEquals(both.stats().received, 2);
+    assertEquals(incoming.stats().received, 1);
+  } finally {
+    sock.close();
+    both.close();
+    incoming.close();
+  }
+});
+
 rawTest("next() and readBatch() return undefined / nothing when idle, then copies", () => {
   const port = closedPort("127.0.0.1");
   const sport = sourcePort();

@@ -169,6 +169,8 @@ export function openNativeTransport(
         bufferSize: options.captureBufferBytes ?? 8 << 20,
         immediate: true,
         snaplen: 512,
+        // Replies only: the kernel need not copy every probe we send to the capture.
+        incomingOnly: true,
       });
       captures.push(capture);
       captureOf.set(device, capture);
