@@ -42,6 +42,17 @@ export function hasRawSocketCapability(statusText?: string): boolean {
   return caps !== undefined && (caps & (1n << BigInt(CAP_NET_RAW))) !== 0n;
 }
 
+/** Whether this process may read /proc at all (Deno requires --allow-all for it). */
+function procReadable(): boolean {
+  try {
+    Deno.readTextFileSync("/proc/self/status");
+    return true;
+  } catch (error) {
+    return !(error instanceof Deno.errors.NotCapable ||
+      error instanceof Deno.errors.PermissionDenied);
+  }
+}
+
 /** Why raw scanning is or is not available. */
 export type RawAvailability = { ok: true } | { ok: false; reason: string };
 
@@ -71,6 +82,13 @@ export function rawAvailability(probes: RawAvailabilityProbes = {}): RawAvailabi
   const ffi = probes.ffiGranted ?? ffiGranted;
   if (!ffi()) {
     return { ok: false, reason: "raw scanning needs FFI: run with --allow-ffi" };
+  }
+  if (probes.hasCapability === undefined && !procReadable()) {
+    // Deno opens /proc and /sys (capabilities, routes, interfaces) only with --allow-all.
+    return {
+      ok: false,
+      reason: "raw scanning needs --allow-all (Deno reads /proc and /sys only with it)",
+    };
   }
   const cap = probes.hasCapability ?? (() => hasRawSocketCapability());
   if (!cap()) return { ok: false, reason: CAPABILITY_HINT };

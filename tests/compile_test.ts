@@ -42,6 +42,7 @@ Deno.test("entry point runs from an unrelated directory with the compile task's 
           "--no-prompt",
           ...compilePermissions(),
           mainTs,
+          "--reason",
           "-p",
           `${port}`,
           "-oJ",
@@ -55,6 +56,12 @@ Deno.test("entry point runs from an unrelated directory with the compile task's 
       const stdout = new TextDecoder().decode(out.stdout);
       const stderr = new TextDecoder().decode(out.stderr);
       assert.equal(out.code, 0, `exit ${out.code}: ${stderr}`);
+      if (Deno.uid() === 0) {
+        // As root the permission set must be enough for raw scanning (routes and capabilities
+        // are read from /proc and /sys, which Deno opens only with --allow-all): no fallback.
+        assert.doesNotMatch(stderr, /scanning with connect/, stderr);
+        assert.match(stdout, new RegExp(`${port}/tcp\\s+open\\s+\\S+\\s+syn-ack ttl \\d+`));
+      }
       assert.match(stdout, new RegExp(`${port}/tcp\\s+open`));
       const report = JSON.parse(await Deno.readTextFile(`${elsewhere}/report.json`));
       const ports = report.hosts[0].ports;
