@@ -109,6 +109,11 @@ export function formatGrepable(report: ScanReport, options: GrepableOptions = {}
     let line = `${prefix}\tPorts: ${shown.map(portField).join(", ")}`;
     const most = ignoredState(ignored);
     if (most !== undefined) line += `\tIgnored State: ${most.state} (${most.count})`;
+    // nmap's OS field: the active matches, "|"-joined, with field separators replaced.
+    const os = host.os?.active?.matches.filter((m, _, all) => m.accuracy === all[0].accuracy);
+    if (os && os.length > 0) {
+      line += `\tOS: ${os.map((m) => clean(m.name).replace(/\t/g, " ")).join(" | ")}`;
+    }
     lines.push(line);
     if (host.timedOut) {
       lines.push(`# Host ${clean(host.address)} timed out; its ports are incomplete`);

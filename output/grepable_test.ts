@@ -227,3 +227,32 @@ Deno.test({
     }
   },
 });
+
+Deno.test("formatGrepable adds nmap's OS field from -O's best matches", () => {
+  const events: ScanEvent[] = [
+    { type: "start", time: T0, scanType: "syn", ports: { tcp: 1, udp: 0 }, hosts: 1 },
+    { type: "host", address: "127.0.0.1", status: "up", reason: "r" },
+    { type: "port", address: "127.0.0.1", protocol: "tcp", port: 22, state: "open", reason: "x" },
+    {
+      type: "os",
+      address: "127.0.0.1",
+      active: {
+        fingerprint: "SCAN()",
+        exact: false,
+        matches: [
+          { name: "Linux 5.4 - 6.x", accuracy: 96, cpe: [] },
+          { name: "Android 10", accuracy: 96, cpe: [] },
+          { name: "FreeBSD 13", accuracy: 88, cpe: [] },
+        ],
+      },
+    },
+    { type: "end", time: T0, partial: false },
+  ];
+  const lines = formatGrepable(foldEvents(events, meta([]), { serviceName: () => "ssh" })).split(
+    "\n",
+  );
+  assert.equal(
+    lines[2],
+    "Host: 127.0.0.1 ()\tPorts: 22/open/tcp//ssh///\tOS: Linux 5.4 - 6.x | Android 10",
+  );
+});
