@@ -10,6 +10,7 @@
  */
 import { RuntimeError } from "../cli/errors.ts";
 import {
+  classifyErrno,
   createNativeConnect,
   type NativeConnect,
   nativeConnectAvailable,
@@ -92,28 +93,11 @@ export function classifyConnectError(error: unknown, rttMs: number): ConnectResu
   const name = error instanceof Error ? error.name : "";
   const message = error instanceof Error ? error.message : String(error);
   const errno = Number(OS_ERROR.exec(message)?.[1] ?? NaN);
-  switch (errno) {
-    case 111: // ECONNREFUSED
-    case 104: // ECONNRESET: a reset during the handshake is a refusal too
-      return { kind: "refused", rttMs };
-    case 113: // EHOSTUNREACH
-    case 112: // EHOSTDOWN
-      return { kind: "unreachable", reason: "host-unreach" };
-    case 101: // ENETUNREACH
-    case 100: // ENETDOWN
-      return { kind: "unreachable", reason: "net-unreach" };
-    case 1: // EPERM: a local firewall rule rejected it
-    case 13: // EACCES
-      return { kind: "unreachable", reason: "admin-prohibited" };
-    case 110: // ETIMEDOUT: the kernel gave up before we did
-      return { kind: "timeout" };
-    case 24: // EMFILE
-    case 23: // ENFILE
-    case 99: // EADDRNOTAVAIL: out of local ports
-    case 105: // ENOBUFS
-    case 12: // ENOMEM
-    case 11: // EAGAIN
-      return { kind: "resource", message };
+  if (Number.isFinite(errno)) {
+    // One errno table for both transports: the native one's.
+    const verdict = classifyErrno(errno, rttMs);
+    if (verdict.kind === "resource") return { kind: "resource", message };
+    if (verdict.kind !== "unreachable" || verdict.reason !== "error") return verdict;
   }
   switch (name) {
     case "ConnectionRefused":

@@ -87,7 +87,7 @@ const MAX_WAIT_MS = 1000;
 
 /**
  * The verdict for an errno from `connect()` (or `getsockopt(SO_ERROR)`).
- * Keep in step with the engine's `classifyConnectError` (a test compares them).
+ * The engine's `classifyConnectError` reads Deno.connect's errno through this same table.
  */
 export function classifyErrno(code: number, rttMs: number): NativeConnectResult {
   switch (code) {

@@ -27,6 +27,7 @@ import {
   udpPayload,
 } from "../../registry/udp_payloads.ts";
 import { lookupService } from "../../registry/services.ts";
+import type { ServiceEvent, TlsInfo } from "../../engine/events.ts";
 import { BANNER_PORTS, probesFor, type ServiceProbe, TLS_PORTS } from "./probes.ts";
 
 /** One open port to identify. */
@@ -47,49 +48,11 @@ export interface DetectOptions {
   signal?: AbortSignal;
 }
 
-/** The certificate and session of a TLS tunnel. */
-export interface TlsDetails {
-  /** Negotiated protocol, e.g. "TLSv1.3". */
-  protocol: string;
-  /** Negotiated cipher suite, e.g. "TLS_AES_256_GCM_SHA384". */
-  cipher: string;
-  /** Subject distinguished name, one RDN per line joined with ", " (e.g. "CN=example, O=Org"). */
-  subject: string;
-  issuer: string;
-  /** subjectAltName entries, e.g. ["DNS:example.org", "IP Address:198.18.0.10"]. */
-  sans: string[];
-  /** Validity bounds, ISO 8601. */
-  notBefore: string;
-  notAfter: string;
-  /** SHA-256 of the DER certificate, lower-case hex without separators. */
-  sha256: string;
-}
+/** The certificate and session of a TLS tunnel: the event stream's own type. */
+export type TlsDetails = TlsInfo;
 
-/** What version detection found on one port. */
-export interface ServiceResult {
-  address: string;
-  port: number;
-  protocol: "tcp" | "udp";
-  /** Service name ("http", "ssh", "ssl/http", "tcpwrapped", "unknown"). */
-  name: string;
-  product?: string;
-  version?: string;
-  extraInfo?: string;
-  osHint?: string;
-  deviceType?: string;
-  hostname?: string;
-  /** CPE 2.3 names of the product and OS. */
-  cpe: string[];
-  /** "ssl" when the service was found inside TLS. */
-  tunnel?: "ssl";
-  tls?: TlsDetails;
-  /** "probed": a reply decided it; "table": nothing answered, the name is the port's usual one. */
-  method: "probed" | "table";
-  /** 0-10, see ServiceMatch.confidence. */
-  confidence: number;
-  /** Start of the reply that decided it, printable-escaped (at most 160 bytes). */
-  evidence?: string;
-}
+/** What version detection found on one port: a service event without its tag. */
+export type ServiceResult = Omit<ServiceEvent, "type">;
 
 interface Config {
   intensity: number;
