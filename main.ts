@@ -11,11 +11,8 @@ import type { Options } from "./cli/options.ts";
 import { buildPlan, scanFlag } from "./engine/plan.ts";
 import type { PlanHooks } from "./engine/plan.ts";
 import { planScripts, runPlan } from "./engine/scan.ts";
-import { scriptHelpText } from "./probes/scripts/mod.ts";
 import type { ProgressEvent, ScanEvent } from "./engine/events.ts";
 import { ProgressTracker } from "./output/status.ts";
-import { formatPassiveHint } from "./probes/os/passive.ts";
-import { passiveFromPcap } from "./probes/os/pcap_passive.ts";
 import type { ScanPlan } from "./engine/plan_types.ts";
 import { ReportBuilder } from "./output/report.ts";
 import {
@@ -27,11 +24,9 @@ import {
   writeResumeFile,
 } from "./engine/resume.ts";
 import { formatNormal, formatStartLine } from "./output/normal.ts";
-import { formatJson } from "./output/json.ts";
+import { jsonParts } from "./output/json.ts";
 import { formatXml } from "./output/xml.ts";
 import { formatGrepable } from "./output/grepable.ts";
-import { formatHtml } from "./output/html.ts";
-import { auditReport } from "./output/audit.ts";
 import { NdjsonWriter } from "./output/ndjson.ts";
 import { raiseOpenFileLimit } from "./native/libc.ts";
 import meta from "./deno.json" with { type: "json" };
@@ -120,6 +115,7 @@ export async function runCommand(
       return 0;
     }
     if (options.scriptHelp !== undefined) {
+      const { scriptHelpText } = await import("./probes/scripts/mod.ts");
       io.stdout(
         scriptHelpText(
           await planScripts(options.scriptHelp, (m) => io.stderr(`portolan: warning: ${m}\n`)),
@@ -262,6 +258,8 @@ async function osPassiveReport(path: string, io: CommandIo): Promise<number> {
     const reason = error instanceof Error ? error.message.split(":")[0] : String(error);
     throw new UsageError(`cannot read capture '${path}': ${reason}`);
   }
+  const { passiveFromPcap } = await import("./probes/os/pcap_passive.ts");
+  const { formatPassiveHint } = await import("./probes/os/passive.ts");
   let hints;
   try {
     hints = passiveFromPcap(bytes);
@@ -348,7 +346,10 @@ async function scanAndReport(
     status.stop();
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   }
-  const report = options.audit ? auditReport(builder.build()) : builder.build();
+  // What only some scans need loads on first use, so a plain port scan starts faster.
+  const report = options.audit
+    ? (await import("./output/audit.ts")).auditReport(builder.build())
+    : builder.build();
   const text = formatNormal(report, {
     reason: options.reason,
     openOnly: options.openOnly,
@@ -358,12 +359,18 @@ async function scanAndReport(
   // Like nmap's `-oX -`: a machine format sent to stdout replaces the human report there.
   if (!outputs.machineOnStdout) io.stdout(text);
   if (outputs.stdoutKind !== "normal") outputs.write("normal", startLine + text);
-  if (outputs.has("json")) outputs.write("json", formatJson(report));
+  if (outputs.has("json")) {
+    // In parts: a -p- or sweep report is megabytes of text, and holding it whole costs memory.
+    for (const part of jsonParts(report)) outputs.write("json", part);
+  }
   const scannedPorts = plan.ports;
   if (outputs.has("xml")) {
     outputs.write("xml", formatXml(report, { scannedPorts, verbosity: options.verbosity }));
   }
-  if (outputs.has("html")) outputs.write("html", formatHtml(report, { scannedPorts }));
+  if (outputs.has("html")) {
+    const { formatHtml } = await import("./output/html.ts");
+    outputs.write("html", formatHtml(report, { scannedPorts }));
+  }
   if (outputs.has("grepable")) {
     outputs.write(
       "grepable",

@@ -11,7 +11,7 @@ import { parsePortSpec, subtractPorts } from "./ports.ts";
 import { timingPlan } from "./timing.ts";
 import { planScripts } from "./scan.ts";
 import { connectPingPorts } from "./connect.ts";
-import { parseScriptArgs } from "../probes/scripts/mod.ts";
+import { parseScriptArgs } from "../probes/scripts/args.ts";
 
 import { rawAvailability } from "../native/privileges.ts";
 import type { RawAvailability } from "../native/privileges.ts";

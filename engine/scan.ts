@@ -10,13 +10,7 @@ import type { ResumeState } from "./resume.ts";
 import { connectScan } from "./connect.ts";
 import { rawDiscovery, rawScan } from "./raw/mod.ts";
 import type { ServiceTarget } from "../probes/service/mod.ts";
-import {
-  BUNDLED_SCRIPTS,
-  loadScriptFile,
-  parseScriptArgs,
-  resolveScripts,
-  runScripts,
-} from "../probes/scripts/mod.ts";
+import { parseScriptArgs } from "../probes/scripts/args.ts";
 import type { Script, ScriptPort, ScriptTarget } from "../probes/scripts/mod.ts";
 
 /** Options for running a plan. */
@@ -77,12 +71,16 @@ function portScan(plan: ScanPlan, options: RunOptions): AsyncIterable<ScanEvent>
 /**
  * The scripts a plan selects: bundled ones by name, category or expression, and the user's own
  * files (run in a restricted Worker where Deno allows it; `warn` says when it does not).
+ * The script engine loads on first use: a scan without scripts starts faster without it.
  */
-export function planScripts(
+export async function planScripts(
   expression: string,
   warn: (message: string) => void = () => {},
 ): Promise<Script[]> {
-  return resolveScripts(expression, {
+  const { BUNDLED_SCRIPTS, loadScriptFile, resolveScripts } = await import(
+    "../probes/scripts/mod.ts"
+  );
+  return await resolveScripts(expression, {
     available: [...BUNDLED_SCRIPTS],
     load: (path) => loadScriptFile(path, { warn }),
   });
@@ -270,6 +268,7 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
     const warnings: string[] = [];
     const scripts = await planScripts(plan.scripts.expression, (m) => warnings.push(m));
     for (const message of warnings) yield { type: "warning", message };
+    const { runScripts } = await import("../probes/scripts/mod.ts");
     const targets: ScriptTarget[] = [...scriptTargets].map(([address, ports]) => ({
       host: { address },
       ports: [...ports.values()],

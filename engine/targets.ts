@@ -22,7 +22,6 @@
  * - A set of more than 2^32 addresses (e.g. an IPv6 /64) is a usage error, and so are
  *   exclusions that split into more than 2^20 intervals (`*.*.*.1`).
  */
-import { lookup } from "node:dns/promises";
 import { UsageError } from "../cli/errors.ts";
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "./ip.ts";
 import type { Target, TargetSet } from "./plan_types.ts";
@@ -298,8 +297,12 @@ function ipv6Block(spec: string): Block {
   return cidr6(address, prefixText === undefined ? 128 : parsePrefix(prefixText, 128, spec), spec);
 }
 
-/** The system resolver: `getaddrinfo` through node:dns, so `/etc/hosts` is honoured. */
+/**
+ * The system resolver: `getaddrinfo` through node:dns, so `/etc/hosts` is honoured. Loaded on
+ * the first name: Deno's Node layer costs start-up time that address-only scans need not pay.
+ */
 async function systemResolve(name: string, family: 4 | 6): Promise<string[]> {
+  const { lookup } = await import("node:dns/promises");
   const answers = await lookup(name, { all: true, family });
   return answers.map((answer) => answer.address);
 }

@@ -38,25 +38,29 @@ export function partitionIgnored(
   ports: PortResult[],
   options: { verbosity?: number; openOnly?: boolean } = {},
 ): { shown: PortResult[]; ignored: IgnoredGroup[] } {
-  const key = (p: PortResult): string => `${p.state} ${p.protocol}`;
+  // A -p- report has 65535 ports: one cheap pass to count, one to split, and sorts only
+  // where the input was not already in order (reports keep ports sorted).
   const counts = new Map<string, number>();
-  for (const p of ports) counts.set(key(p), (counts.get(key(p)) ?? 0) + 1);
+  for (const p of ports) {
+    const key = groupKey(p);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
   const limit = HIDE_THRESHOLD * (Math.max(0, options.verbosity ?? 0) + 1);
-  const isHidden = (p: PortResult): boolean =>
-    options.openOnly
-      ? !OPEN_STATES.has(p.state)
-      : p.state !== "open" && (counts.get(key(p)) ?? 0) > limit;
   const shown: PortResult[] = [];
   const groups = new Map<string, IgnoredGroup>();
   for (const p of ports) {
-    if (!isHidden(p)) {
+    const key = groupKey(p);
+    const hidden = options.openOnly
+      ? !OPEN_STATES.has(p.state)
+      : p.state !== "open" && counts.get(key)! > limit;
+    if (!hidden) {
       shown.push(p);
       continue;
     }
-    let group = groups.get(key(p));
+    let group = groups.get(key);
     if (group === undefined) {
       group = { state: p.state, protocol: p.protocol, ports: [], reasons: new Map() };
-      groups.set(key(p), group);
+      groups.set(key, group);
     }
     group.ports.push(p.port);
     const same = group.reasons.get(p.reason);
@@ -64,9 +68,29 @@ export function partitionIgnored(
     else same.push(p.port);
   }
   for (const group of groups.values()) {
-    group.ports.sort((a, b) => a - b);
-    for (const list of group.reasons.values()) list.sort((a, b) => a - b);
+    sortIfNeeded(group.ports);
+    for (const list of group.reasons.values()) sortIfNeeded(list);
   }
   const ignored = [...groups.values()].sort((a, b) => b.ports.length - a.ports.length);
   return { shown, ignored };
+}
+
+/** States and protocols are few: one interned string per pair, no concatenation per port. */
+const GROUP_KEYS = new Map<string, Map<string, string>>();
+
+function groupKey(p: PortResult): string {
+  let byProtocol = GROUP_KEYS.get(p.state);
+  if (byProtocol === undefined) GROUP_KEYS.set(p.state, byProtocol = new Map());
+  let key = byProtocol.get(p.protocol);
+  if (key === undefined) byProtocol.set(p.protocol, key = `${p.state} ${p.protocol}`);
+  return key;
+}
+
+function sortIfNeeded(list: number[]): void {
+  for (let i = 1; i < list.length; i++) {
+    if (list[i - 1] > list[i]) {
+      list.sort((a, b) => a - b);
+      return;
+    }
+  }
 }

@@ -36,7 +36,8 @@ function portJson(port: PortResult): { [key: string]: Json } {
   return out;
 }
 
-function hostJson(host: HostReport): { [key: string]: Json } {
+/** A host's fields before its port list, in the documented order. */
+function hostHead(host: HostReport): { [key: string]: Json } {
   const out: { [key: string]: Json } = { address: host.address };
   optional(out, "hostname", host.hostname);
   out.status = host.status;
@@ -44,7 +45,12 @@ function hostJson(host: HostReport): { [key: string]: Json } {
   optional(out, "latencyMs", host.latencyMs);
   optional(out, "mac", host.mac);
   out.timedOut = host.timedOut;
-  out.ports = host.ports.map(portJson);
+  return out;
+}
+
+/** A host's fields after its port list, in the documented order. */
+function hostTail(host: HostReport): { [key: string]: Json } {
+  const out: { [key: string]: Json } = {};
   if (host.os?.passive) out.osPassive = JSON.parse(JSON.stringify(host.os.passive)) as Json;
   if (host.os?.active) out.os = JSON.parse(JSON.stringify(host.os.active)) as Json;
   if (host.audit) out.audit = JSON.parse(JSON.stringify(host.audit)) as Json;
@@ -53,16 +59,66 @@ function hostJson(host: HostReport): { [key: string]: Json } {
   return out;
 }
 
+/** `value` pretty-printed with two-space steps, starting at column `indent`. */
+function pretty(value: Json, indent: string): string {
+  return JSON.stringify(value, null, 2).replaceAll("\n", `\n${indent}`);
+}
+
+/** The members of a pretty-printed object, without its braces: `"a": 1,\n  "b": 2`. */
+function members(value: { [key: string]: Json }, indent: string): string {
+  const text = pretty(value, indent);
+  // "{\n<indent>  ...\n<indent>}" -> "<indent>  ..."
+  return text.slice(2, text.length - indent.length - 2);
+}
+
+const PORT_INDENT = "        ";
+
+/** Ports serialised per `JSON.stringify` call: a -p- report's text is made a slice at a time. */
+const PORTS_PER_PART = 4096;
+
 /**
- * The report as one pretty-printed JSON document (two-space indent, trailing newline) with a
- * stable key order.
- *
- * @example
- * ```ts
- * await Deno.writeTextFile("scan.json", formatJson(report));
- * ```
+ * A host's ports, one compact JSON object per line, in parts of at most
+ * {@link PORTS_PER_PART} ports. Ports with nested details (version detection, scripts, audit)
+ * are written one by one; plain ports, the bulk of a `-p-` scan, in one `JSON.stringify` call
+ * per part, split at each port's opening brace. That split is safe: outside a string
+ * `},{"protocol":` only occurs between two ports (plain ports have no nested objects), and
+ * inside a JSON string a quote is always escaped.
  */
-export function formatJson(report: ScanReport): string {
+function* portLines(ports: readonly PortResult[]): Generator<string> {
+  if (ports.length === 0) {
+    yield "[]";
+    return;
+  }
+  const nested = ports.some((p) => p.serviceInfo || p.scripts || p.audit);
+  for (let from = 0; from < ports.length; from += PORTS_PER_PART) {
+    const objects = ports.slice(from, from + PORTS_PER_PART).map(portJson);
+    const body = nested
+      ? objects.map((o) => JSON.stringify(o)).join(`,\n${PORT_INDENT}`)
+      : JSON.stringify(objects).slice(1, -1).replaceAll(
+        '},{"protocol":',
+        `},\n${PORT_INDENT}{"protocol":`,
+      );
+    yield `${from === 0 ? "[" : ","}\n${PORT_INDENT}${body}`;
+  }
+  yield "\n      ]";
+}
+
+function* hostParts(host: HostReport): Generator<string> {
+  const indent = "    ";
+  yield `${indent}{\n${members(hostHead(host), indent)},\n${indent}  "ports": `;
+  yield* portLines(host.ports);
+  const tail = hostTail(host);
+  yield Object.keys(tail).length > 0 ? `,\n${members(tail, indent)}\n${indent}}` : `\n${indent}}`;
+}
+
+/** Strings joined by {@link jsonParts} into one part until it is about this long. */
+const PART_CHARS = 1 << 20;
+
+/**
+ * The JSON report ({@link formatJson}) as consecutive pieces of text of about a megabyte,
+ * so a writer never holds a whole `-p-` or sweep report in memory at once.
+ */
+export function* jsonParts(report: ScanReport): Generator<string> {
   const doc: { [key: string]: Json } = {
     schema: JSON_SCHEMA_ID,
     version: report.version,
@@ -77,7 +133,41 @@ export function formatJson(report: ScanReport): string {
     hostsDown: report.hostsDown,
     portsPerHost: { tcp: report.portsPerHost.tcp, udp: report.portsPerHost.udp },
     warnings: [...report.warnings],
-    hosts: report.hosts.map(hostJson),
   };
-  return JSON.stringify(doc, null, 2) + "\n";
+  const head = `{\n${members(doc, "")},\n  "hosts": `;
+  if (report.hosts.length === 0) {
+    yield `${head}[]\n}\n`;
+    return;
+  }
+  let pending: string[] = [head, "["];
+  let size = 0;
+  for (const [i, host] of report.hosts.entries()) {
+    pending.push(i === 0 ? "\n" : ",\n");
+    for (const part of hostParts(host)) {
+      pending.push(part);
+      size += part.length;
+      if (size >= PART_CHARS) {
+        yield pending.join("");
+        pending = [];
+        size = 0;
+      }
+    }
+  }
+  pending.push("\n  ]\n}\n");
+  yield pending.join("");
+}
+
+/**
+ * The report as one JSON document with a stable key order, ending in a newline. The scan's
+ * fields and each host's fields are pretty-printed (two-space indent); each port is one line
+ * of compact JSON, so a `-p-` report stays small, is quick to write, and greps one port per
+ * line.
+ *
+ * @example
+ * ```ts
+ * await Deno.writeTextFile("scan.json", formatJson(report));
+ * ```
+ */
+export function formatJson(report: ScanReport): string {
+  return [...jsonParts(report)].join("");
 }

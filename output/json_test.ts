@@ -88,3 +88,63 @@ Deno.test("formatJson: key order does not depend on the report's property order"
   const shuffled = Object.fromEntries(Object.entries(r).reverse()) as unknown as ScanReport;
   assert.equal(formatJson(shuffled), formatJson(r));
 });
+
+Deno.test("formatJson: one port per line, every other field pretty-printed", () => {
+  const text = formatJson(report(multiHostEvents(), []));
+  const portLines = text.split("\n").filter((line) => line.includes('"protocol":'));
+  assert.equal(portLines.length, 8);
+  for (const line of portLines) {
+    const body = line.trim().replace(/,$/, "");
+    const port = JSON.parse(body);
+    assert.equal(typeof port.port, "number");
+    assert.ok(line.startsWith('        {"protocol":"tcp"'), line);
+  }
+});
+
+Deno.test("formatJson: ports with details and hostile strings keep their data", () => {
+  const r = report(mixedPartialEvents(), []);
+  const host = r.hosts[0];
+  // A script whose output looks like the separator between two ports, and a plain host.
+  host.ports[0] = {
+    ...host.ports[0],
+    scripts: [{ id: "x", output: '},{"protocol":"tcp"}\n"quoted" \\ back', elapsedMs: 1 }],
+    serviceInfo: { name: "x},{", method: "probed", confidence: 10 } as never,
+  };
+  const plain = { ...host, address: "192.0.2.9", ports: host.ports.map((p) => ({ ...p })) };
+  for (const p of plain.ports) {
+    delete p.scripts;
+    delete p.serviceInfo;
+    p.reason = '},{"protocol":"udp"';
+  }
+  const withHosts = { ...r, hosts: [host, plain] };
+  const text = formatJson(withHosts);
+  const doc = JSON.parse(text);
+  assert.equal(doc.hosts[0].ports[0].scripts[0].output, '},{"protocol":"tcp"}\n"quoted" \\ back');
+  assert.equal(doc.hosts[0].ports[0].serviceInfo.name, "x},{");
+  assert.equal(doc.hosts[1].ports.length, host.ports.length);
+  assert.ok(
+    doc.hosts[1].ports.every((p: { reason: string }) => p.reason === '},{"protocol":"udp"'),
+  );
+  assert.deepEqual(
+    doc.hosts[1].ports.map((p: { port: number }) => p.port),
+    plain.ports.map((p) => p.port),
+  );
+});
+
+Deno.test("formatJson: a report without hosts, and a host with an OS hint after its ports", () => {
+  const empty = report([], []);
+  assert.deepEqual(JSON.parse(formatJson(empty)).hosts, []);
+  const r = report(mixedPartialEvents(), []);
+  r.hosts[0].os = {
+    passive: {
+      family: "Linux",
+      confidence: 80,
+      distance: 0,
+      cpe: ["cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*"],
+      reasons: ["ttl 64"],
+    } as never,
+  };
+  const doc = JSON.parse(formatJson(r));
+  assert.deepEqual(Object.keys(doc.hosts[0]).slice(-2), ["ports", "osPassive"]);
+  assert.equal(doc.hosts[0].osPassive.family, "Linux");
+});

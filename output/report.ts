@@ -139,10 +139,8 @@ interface MutableHost {
   reason: string;
   latencyMs?: number;
   mac?: string;
-  /** In arrival order; a repeated port replaces its earlier result in place. */
-  ports: PortResult[];
-  /** Index into `ports` by {@link portKey}, made once a host has more than a few ports. */
-  portIndex?: Map<number, number>;
+  /** By {@link portKey}; a repeated port replaces its earlier result. */
+  ports: Map<number, PortResult>;
   timedOut: boolean;
   os?: HostOs;
   hostScripts?: ScriptRecord[];
@@ -151,48 +149,24 @@ interface MutableHost {
 
 const PROTOCOL_ORDER: Record<Protocol, number> = { tcp: 0, udp: 1 };
 
-function comparePorts(a: PortResult, b: PortResult): number {
-  return PROTOCOL_ORDER[a.protocol] - PROTOCOL_ORDER[b.protocol] || a.port - b.port;
-}
-
-/** A number for (protocol, port): cheaper to hash than a "tcp/80" string, made per event. */
+/** A number for (protocol, port) that sorts tcp before udp, then by port. */
 function portKey(protocol: Protocol, port: number): number {
   return PROTOCOL_ORDER[protocol] * 65536 + port;
 }
 
-/** Hosts with up to this many ports are searched in place; more get an index. */
-const LINEAR_PORTS = 8;
-
-/** Where `host` keeps (protocol, port), or -1. */
-function findPort(host: MutableHost, protocol: Protocol, port: number): number {
-  if (host.portIndex) return host.portIndex.get(portKey(protocol, port)) ?? -1;
-  const ports = host.ports;
-  for (let i = 0; i < ports.length; i++) {
-    if (ports[i].port === port && ports[i].protocol === protocol) return i;
-  }
-  return -1;
-}
-
-function getPort(host: MutableHost, protocol: Protocol, port: number): PortResult | undefined {
-  const i = findPort(host, protocol, port);
-  return i < 0 ? undefined : host.ports[i];
-}
-
-function setPort(host: MutableHost, result: PortResult): void {
-  const i = findPort(host, result.protocol, result.port);
-  if (i >= 0) {
-    host.ports[i] = result;
-    return;
-  }
-  const ports = host.ports;
-  ports.push(result);
-  if (host.portIndex) host.portIndex.set(portKey(result.protocol, result.port), ports.length - 1);
-  else if (ports.length > LINEAR_PORTS) {
-    host.portIndex = new Map();
-    for (let k = 0; k < ports.length; k++) {
-      host.portIndex.set(portKey(ports[k].protocol, ports[k].port), k);
-    }
-  }
+/**
+ * A host's ports sorted by protocol (tcp first), then port. The keys sort as numbers in a
+ * typed array, natively: a -p- host has 65535 ports, and a comparator called a million times
+ * costs more than the rest of the report.
+ */
+function sortedPorts(ports: Map<number, PortResult>): PortResult[] {
+  const keys = new Float64Array(ports.size);
+  let i = 0;
+  for (const key of ports.keys()) keys[i++] = key;
+  keys.sort();
+  const out: PortResult[] = new Array(keys.length);
+  for (let k = 0; k < keys.length; k++) out[k] = copyPort(ports.get(keys[k])!);
+  return out;
 }
 
 /**
@@ -258,11 +232,11 @@ export class ReportBuilder {
           this.#names.set(key, service);
         }
         if (service !== undefined) result.service = service;
-        setPort(this.#host(event.address), result);
+        this.#host(event.address).ports.set(key, result);
         break;
       }
       case "service": {
-        const port = getPort(this.#host(event.address), event.protocol, event.port);
+        const port = this.#host(event.address).ports.get(portKey(event.protocol, event.port));
         if (port === undefined) break; // version detection only follows a port result
         const { type: _type, address: _address, protocol: _protocol, port: _port, ...info } = event;
         port.service = event.name;
@@ -284,7 +258,7 @@ export class ReportBuilder {
           (host.hostScripts ??= []).push(record);
           break;
         }
-        const port = getPort(host, event.protocol!, event.port);
+        const port = host.ports.get(portKey(event.protocol!, event.port));
         if (port) (port.scripts ??= []).push(record);
         break;
       }
@@ -316,7 +290,7 @@ export class ReportBuilder {
         address: h.address,
         status: h.status,
         reason: h.reason,
-        ports: h.ports.map(copyPort).sort(comparePorts),
+        ports: sortedPorts(h.ports),
         timedOut: h.timedOut,
       };
       if (h.hostname !== undefined) host.hostname = h.hostname;
@@ -350,7 +324,7 @@ export class ReportBuilder {
     let host = this.#hosts.get(address);
     if (host === undefined) {
       // A port result without a host event still proves the host answered.
-      host = { address, status: "up", reason: "unknown", ports: [], timedOut: false };
+      host = { address, status: "up", reason: "unknown", ports: new Map(), timedOut: false };
       this.#hosts.set(address, host);
     }
     return host;

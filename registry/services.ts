@@ -7,7 +7,7 @@
  */
 import type { Protocol } from "../engine/events.ts";
 import { type CuratedService, EXTRA_SERVICES, SEED_SERVICES } from "./common_data.ts";
-import { IANA_PORTS } from "./ports_data.ts";
+import { IANA_PORTS_TEXT } from "./ports_data.ts";
 import { TCP_RANKING_HEAD, UDP_RANKING_HEAD } from "./ranking_data.ts";
 
 /** What the registry knows about one port. */
@@ -48,6 +48,20 @@ interface ProtocolTables {
 
 let tables: Record<Protocol, ProtocolTables> | undefined;
 
+/**
+ * The IANA registrations (registry/ports_data.ts), one `[port, protocols, name, description]`
+ * per line of its text; protocols: 1 = tcp, 2 = udp, 3 = both.
+ */
+export function ianaPorts(): [number, number, string, string][] {
+  const rows: [number, number, string, string][] = [];
+  for (const line of IANA_PORTS_TEXT.split("\n")) {
+    if (line === "") continue;
+    const [port, flags, name, description] = line.split("\t");
+    rows.push([Number(port), Number(flags), name, description ?? ""]);
+  }
+  return rows;
+}
+
 /** Built on first use: output looks up every reported port, so lookups must be O(1). */
 function getTables(): Record<Protocol, ProtocolTables> {
   if (tables) return tables;
@@ -55,7 +69,7 @@ function getTables(): Record<Protocol, ProtocolTables> {
     tcp: { byPort: new Map(), replaced: [] },
     udp: { byPort: new Map(), replaced: [] },
   };
-  for (const [port, flags, name, description] of IANA_PORTS) {
+  for (const [port, flags, name, description] of ianaPorts()) {
     const entry: ServiceEntry = Object.freeze(
       description ? { name, usage: description } : { name },
     );
