@@ -10,7 +10,7 @@ import { RuntimeError, UsageError } from "./cli/errors.ts";
 import type { Options } from "./cli/options.ts";
 import { buildPlan, scanFlag } from "./engine/plan.ts";
 import type { PlanHooks } from "./engine/plan.ts";
-import { planScripts, runPlan } from "./engine/scan.ts";
+import { planScripts, runPlanBatches } from "./engine/scan.ts";
 import type { ProgressEvent, ScanEvent } from "./engine/events.ts";
 import { ProgressTracker } from "./output/status.ts";
 import type { ScanPlan } from "./engine/plan_types.ts";
@@ -336,11 +336,13 @@ async function scanAndReport(
   const startLine = formatStartLine(meta.version, new Date()) + "\n";
   if (!outputs.machineOnStdout) io.stdout(startLine);
   try {
-    for await (const event of runPlan(plan, { signal: controller.signal, resume })) {
-      builder.add(event);
-      recorder.add(event);
-      events?.write(event);
-      reportLive(event, status);
+    for await (const batch of runPlanBatches(plan, { signal: controller.signal, resume })) {
+      for (const event of batch) {
+        builder.add(event);
+        recorder.add(event);
+        events?.write(event);
+        reportLive(event, status);
+      }
     }
   } finally {
     status.stop();

@@ -8,7 +8,7 @@ import type { OsTarget } from "../probes/os/active/mod.ts";
 import type { ScanPlan } from "./plan_types.ts";
 import type { ResumeState } from "./resume.ts";
 import { connectScan } from "./connect.ts";
-import { rawDiscovery, rawScan } from "./raw/mod.ts";
+import { rawDiscoveryBatches, rawScanBatches } from "./raw/mod.ts";
 import type { ServiceTarget } from "../probes/service/mod.ts";
 import { parseScriptArgs } from "../probes/scripts/args.ts";
 import type { Script, ScriptPort, ScriptTarget } from "../probes/scripts/mod.ts";
@@ -24,39 +24,36 @@ export interface RunOptions {
   resume?: ResumeState;
 }
 
-/** The engine's events with `replay` inserted right after its `start` event. */
-function withReplay(
-  events: AsyncIterable<ScanEvent>,
+/** The engine's event batches with `replay` inserted right after its `start` event. */
+async function* withReplay(
+  batches: AsyncIterable<ScanEvent[]>,
   replay: readonly ScanEvent[] | undefined,
-): AsyncIterable<ScanEvent> {
-  // Without a replay the events pass as they are: a generator layer costs per event, and a
-  // sweep has hundreds of thousands.
-  return replay ? replayAfterStart(events, replay) : events;
-}
-
-async function* replayAfterStart(
-  events: AsyncIterable<ScanEvent>,
-  replay: readonly ScanEvent[],
-): AsyncIterable<ScanEvent> {
-  let pending: readonly ScanEvent[] | undefined = replay;
-  for await (const event of events) {
-    yield event;
-    if (pending && event.type === "start") {
-      yield* pending;
-      pending = undefined;
+): AsyncIterable<ScanEvent[]> {
+  let pending = replay;
+  for await (const batch of batches) {
+    const at = pending ? batch.findIndex((e) => e.type === "start") : -1;
+    if (at < 0) {
+      yield batch;
+      continue;
     }
+    yield [...batch.slice(0, at + 1), ...pending!, ...batch.slice(at + 1)];
+    pending = undefined;
   }
 }
 
-/** The port-scan phase for the plan's scan type. */
-function portScan(plan: ScanPlan, options: RunOptions): AsyncIterable<ScanEvent> {
+async function* oneByOne(events: AsyncIterable<ScanEvent>): AsyncIterable<ScanEvent[]> {
+  for await (const event of events) yield [event];
+}
+
+/** The port-scan phase for the plan's scan type, in the batches its engine makes. */
+function portScan(plan: ScanPlan, options: RunOptions): AsyncIterable<ScanEvent[]> {
   // -sn: discovery alone. The connect engine with no ports to scan is a connect "ping".
   if (plan.pingScan && plan.scanType !== "connect") {
-    return rawDiscovery(plan, { signal: options.signal });
+    return rawDiscoveryBatches(plan, { signal: options.signal });
   }
   switch (plan.scanType) {
     case "connect":
-      return connectScan(plan, { signal: options.signal });
+      return oneByOne(connectScan(plan, { signal: options.signal }));
     case "syn":
     case "ack":
     case "fin":
@@ -64,7 +61,7 @@ function portScan(plan: ScanPlan, options: RunOptions): AsyncIterable<ScanEvent>
     case "xmas":
     case "window":
     case "udp":
-      return rawScan(plan, { signal: options.signal });
+      return rawScanBatches(plan, { signal: options.signal });
   }
 }
 
@@ -96,6 +93,17 @@ function wantsVersion(event: PortEvent): boolean {
  * until the later phases are done, so the stream always ends with exactly one `end`.
  */
 export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncIterable<ScanEvent> {
+  for await (const batch of runPlanBatches(plan, options)) yield* batch;
+}
+
+/**
+ * {@linkcode runPlan}'s events in batches, as the engines produce them (never empty): a reader
+ * of a `-p-` scan or a sweep takes one async step per batch instead of one per port.
+ */
+export async function* runPlanBatches(
+  plan: ScanPlan,
+  options: RunOptions = {},
+): AsyncIterable<ScanEvent[]> {
   const versionTargets: ServiceTarget[] = [];
   // What the script phase needs per host: every port result, then version detection's names.
   const scriptTargets = new Map<string, Map<string, ScriptPort>>();
@@ -109,16 +117,13 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
   const osDone = new Set<string>();
   const scanPlan = options.resume ? { ...plan, skip: options.resume.skip } : plan;
   let end: EndEvent | undefined;
-  for await (const event of withReplay(portScan(scanPlan, options), options.resume?.events)) {
-    if (event.type === "end") {
-      end = event;
-      continue;
-    }
+  // What the later phases need, noted from each event as it passes.
+  const observe = (event: ScanEvent): void => {
     if (event.type === "port" && event.fingerprint) {
-      const list = fingerprints.get(event.address) ?? [];
+      let list = fingerprints.get(event.address);
+      if (list === undefined) fingerprints.set(event.address, list = []);
       // A handful of replies say all a host's stack will say; keep memory flat on -p- scans.
       if (list.length < 32) list.push(event.fingerprint);
-      fingerprints.set(event.address, list);
     }
     if (event.type === "service") {
       versionDone.add(`${event.address} ${event.protocol}/${event.port}`);
@@ -156,7 +161,19 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
     if (plan.scripts && event.type === "host" && event.status === "up") {
       if (!scriptTargets.has(event.address)) scriptTargets.set(event.address, new Map());
     }
-    yield event;
+  };
+  for await (const batch of withReplay(portScan(scanPlan, options), options.resume?.events)) {
+    let held = false;
+    for (const event of batch) {
+      if (event.type === "end") {
+        end = event;
+        held = true;
+        continue;
+      }
+      observe(event);
+    }
+    const out = held ? batch.filter((e) => e.type !== "end") : batch;
+    if (out.length > 0) yield out;
   }
   // Passive OS hints: free, from the SYN-ACKs and RSTs the port scan already received.
   // Hosts of one stack send the same replies: the hint is worked out once per distinct set.
@@ -171,11 +188,11 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
     }
     if (hint) {
       // Each event gets its own copy, as when every hint was worked out on its own.
-      yield {
+      yield [{
         type: "os",
         address,
         passive: { ...hint, cpe: [...hint.cpe], reasons: [...hint.reasons] },
-      };
+      }];
     }
   }
   let partial = end?.partial ?? true;
@@ -194,7 +211,7 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
         signal: options.signal,
       })
     ) {
-      yield { type: "service", ...result };
+      yield [{ type: "service", ...result }];
       const port = scriptTargets.get(result.address)?.get(`${result.protocol}/${result.port}`);
       if (port) {
         port.service = { name: result.name, product: result.product, version: result.version };
@@ -217,7 +234,7 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
           guess: true,
           guessThreshold: plan.osDetection.guess ? 50 : 85,
         });
-        yield {
+        yield [{
           type: "os",
           address: target.address,
           active: {
@@ -231,13 +248,13 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
             exact: result.perfect,
             note: result.note,
           },
-        };
+        }];
       } catch (error) {
         if (options.signal?.aborted) break;
-        yield {
+        yield [{
           type: "warning",
           message: `OS detection of ${target.address} failed: ${(error as Error).message}`,
-        };
+        }];
       }
     }
     partial ||= options.signal?.aborted ?? false;
@@ -253,13 +270,13 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
           { address: t.address, port, protocol: port === undefined ? "icmp" : "tcp" },
           { signal: options.signal, resolveNames: plan.traceroute.resolveNames },
         );
-        yield { type: "traceroute", ...trace };
+        yield [{ type: "traceroute", ...trace }];
       } catch (error) {
         if (options.signal?.aborted) break;
-        yield {
+        yield [{
           type: "warning",
           message: `traceroute to ${t.address} failed: ${(error as Error).message}`,
-        };
+        }];
       }
     }
     partial ||= options.signal?.aborted ?? false;
@@ -267,7 +284,7 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
   if (plan.scripts && !options.signal?.aborted) {
     const warnings: string[] = [];
     const scripts = await planScripts(plan.scripts.expression, (m) => warnings.push(m));
-    for (const message of warnings) yield { type: "warning", message };
+    for (const message of warnings) yield [{ type: "warning", message }];
     const { runScripts } = await import("../probes/scripts/mod.ts");
     const targets: ScriptTarget[] = [...scriptTargets].map(([address, ports]) => ({
       host: { address },
@@ -281,7 +298,7 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
       })
     ) {
       if (r.output === undefined && r.error === undefined) continue;
-      yield {
+      yield [{
         type: "script",
         address: r.address,
         port: r.port,
@@ -292,9 +309,9 @@ export async function* runPlan(plan: ScanPlan, options: RunOptions = {}): AsyncI
         vulnerable: r.output?.vulnerable,
         error: r.error,
         elapsedMs: r.elapsedMs,
-      };
+      }];
     }
     partial ||= options.signal?.aborted ?? false;
   }
-  yield { type: "end", time: Date.now(), partial };
+  yield [{ type: "end", time: Date.now(), partial }];
 }

@@ -165,7 +165,8 @@ function sortedPorts(ports: Map<number, PortResult>): PortResult[] {
   for (const key of ports.keys()) keys[i++] = key;
   keys.sort();
   const out: PortResult[] = new Array(keys.length);
-  for (let k = 0; k < keys.length; k++) out[k] = copyPort(ports.get(keys[k])!);
+  // Shared, not copied: the builder replaces a result instead of changing it.
+  for (let k = 0; k < keys.length; k++) out[k] = ports.get(keys[k])!;
   return out;
 }
 
@@ -183,8 +184,10 @@ function sortedPorts(ports: Map<number, PortResult>): PortResult[] {
 export class ReportBuilder {
   #meta: ReportMeta;
   #serviceName: ServiceNamer;
-  /** Service names by {@link portKey}: a sweep asks for the same port's name per host. */
-  #names = new Map<number, string | undefined>();
+  /** Service names by protocol and port (null: none): a sweep asks for one name per host. */
+  #names: Partial<Record<Protocol, (string | null | undefined)[]>> = {};
+  /** The host of the previous event: a -p- scan's events are all for one host. */
+  #last?: MutableHost;
   #hosts = new Map<string, MutableHost>();
   #warnings: string[] = [];
   #start?: { time: number; scanType: string; ports: { tcp: number; udp: number }; hosts: number };
@@ -226,21 +229,24 @@ export class ReportBuilder {
         if (event.reasonTtl !== undefined) result.reasonTtl = event.reasonTtl;
         if (event.rttMs !== undefined) result.rttMs = event.rttMs;
         const key = portKey(event.protocol, event.port);
-        let service = this.#names.get(key);
-        if (service === undefined && !this.#names.has(key)) {
-          service = this.#serviceName(event.port, event.protocol);
-          this.#names.set(key, service);
+        const names = this.#names[event.protocol] ??= new Array(65536);
+        let service = names[event.port];
+        if (service === undefined) {
+          service = this.#serviceName(event.port, event.protocol) ?? null;
+          names[event.port] = service;
         }
-        if (service !== undefined) result.service = service;
+        if (service !== null) result.service = service;
         this.#host(event.address).ports.set(key, result);
         break;
       }
       case "service": {
-        const port = this.#host(event.address).ports.get(portKey(event.protocol, event.port));
+        const ports = this.#host(event.address).ports;
+        const key = portKey(event.protocol, event.port);
+        const port = ports.get(key);
         if (port === undefined) break; // version detection only follows a port result
         const { type: _type, address: _address, protocol: _protocol, port: _port, ...info } = event;
-        port.service = event.name;
-        port.serviceInfo = info;
+        // Results are replaced, never changed: reports already built share them.
+        ports.set(key, { ...port, service: event.name, serviceInfo: info });
         break;
       }
       case "os": {
@@ -258,8 +264,9 @@ export class ReportBuilder {
           (host.hostScripts ??= []).push(record);
           break;
         }
-        const port = host.ports.get(portKey(event.protocol!, event.port));
-        if (port) (port.scripts ??= []).push(record);
+        const key = portKey(event.protocol!, event.port);
+        const port = host.ports.get(key);
+        if (port) host.ports.set(key, { ...port, scripts: [...(port.scripts ?? []), record] });
         break;
       }
       case "traceroute": {
@@ -321,21 +328,16 @@ export class ReportBuilder {
   }
 
   #host(address: string): MutableHost {
+    if (this.#last?.address === address) return this.#last;
     let host = this.#hosts.get(address);
     if (host === undefined) {
       // A port result without a host event still proves the host answered.
       host = { address, status: "up", reason: "unknown", ports: new Map(), timedOut: false };
       this.#hosts.set(address, host);
     }
+    this.#last = host;
     return host;
   }
-}
-
-function copyPort(port: PortResult): PortResult {
-  const copy = { ...port };
-  if (port.serviceInfo) copy.serviceInfo = structuredClone(port.serviceInfo);
-  if (port.scripts) copy.scripts = structuredClone(port.scripts);
-  return copy;
 }
 
 function maxPortsSeen(hosts: HostReport[]): { tcp: number; udp: number } {

@@ -206,3 +206,52 @@ Deno.test("ReportBuilder: many ports on a host: replaced in place, same port on 
   assert.equal(dns.service, "domain");
   assert.equal(ports.find((p) => p.protocol === "tcp" && p.port === 53)?.serviceInfo, undefined);
 });
+
+Deno.test("ReportBuilder: a built report keeps its ports when version detection and scripts follow", () => {
+  const b = new ReportBuilder(meta([]), { serviceName: STUB_SERVICES });
+  b.add({
+    type: "port",
+    address: "127.0.0.1",
+    protocol: "tcp",
+    port: 22,
+    state: "open",
+    reason: "syn-ack",
+  });
+  const before = b.build({ now: T0 });
+  b.add({
+    type: "service",
+    address: "127.0.0.1",
+    protocol: "tcp",
+    port: 22,
+    name: "ssh",
+    product: "OpenSSH",
+    method: "probed",
+    confidence: 10,
+  } as ScanEvent);
+  b.add(
+    {
+      type: "script",
+      address: "127.0.0.1",
+      protocol: "tcp",
+      port: 22,
+      id: "banner",
+      output: "SSH-2.0",
+    } as ScanEvent,
+  );
+  b.add(
+    {
+      type: "script",
+      address: "127.0.0.1",
+      protocol: "tcp",
+      port: 22,
+      id: "x",
+      output: "y",
+    } as ScanEvent,
+  );
+  const after = b.build({ now: T0 });
+  assert.equal(before.hosts[0].ports[0].serviceInfo, undefined);
+  assert.equal(before.hosts[0].ports[0].scripts, undefined);
+  assert.equal(after.hosts[0].ports[0].service, "ssh");
+  assert.equal(after.hosts[0].ports[0].serviceInfo?.product, "OpenSSH");
+  assert.deepEqual(after.hosts[0].ports[0].scripts?.map((s) => s.id), ["banner", "x"]);
+});

@@ -9,9 +9,21 @@
 /** An address given to an encoder: text ("127.0.0.1", "::1") or 4/16 wire bytes. */
 export type AddressInput = string | Uint8Array;
 
+/** Recently formatted IPv4 addresses by value: a scan decodes the same few over and over. */
+const IPV4_TEXT = new Map<number, string>();
+const IPV4_TEXT_MAX = 4096;
+
 /** Format 4 bytes at `offset` as dotted-quad IPv4 text. */
 export function ipv4ToString(bytes: Uint8Array, offset = 0): string {
-  return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
+  const value = ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) |
+    bytes[offset + 3]) >>> 0;
+  let text = IPV4_TEXT.get(value);
+  if (text === undefined) {
+    text = `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
+    if (IPV4_TEXT.size >= IPV4_TEXT_MAX) IPV4_TEXT.clear();
+    IPV4_TEXT.set(value, text);
+  }
+  return text;
 }
 
 /**
@@ -56,8 +68,26 @@ export function ipv6ToString(bytes: Uint8Array, offset = 0): string {
   return out;
 }
 
+/** The last MACs formatted, by value: the frames of one scan carry the same two or three. */
+const MAC_TEXT = new Map<number, string>();
+const MAC_TEXT_MAX = 256;
+
 /** Format 6 bytes at `offset` as a lower-case colon-separated MAC address. */
 export function macToString(bytes: Uint8Array, offset = 0): string {
+  // 48 bits fit a double exactly.
+  const value = ((bytes[offset] << 8) | bytes[offset + 1]) * 0x1_0000_0000 +
+    (((bytes[offset + 2] << 24) | (bytes[offset + 3] << 16) | (bytes[offset + 4] << 8) |
+      bytes[offset + 5]) >>> 0);
+  let text = MAC_TEXT.get(value);
+  if (text === undefined) {
+    text = formatMac(bytes, offset);
+    if (MAC_TEXT.size >= MAC_TEXT_MAX) MAC_TEXT.clear();
+    MAC_TEXT.set(value, text);
+  }
+  return text;
+}
+
+function formatMac(bytes: Uint8Array, offset: number): string {
   let out = "";
   for (let i = 0; i < 6; i++) {
     const b = bytes[offset + i];

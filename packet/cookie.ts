@@ -175,22 +175,36 @@ export class ProbeCookie {
     return this.#key.slice();
   }
 
-  #hash(domain: number, tuple: CookieTuple): void {
+  #work = { length: 0, state: this.#state, out: this.#out };
+
+  #hash(
+    domain: number,
+    src: AddressInput,
+    dst: AddressInput,
+    srcPort: number,
+    dstPort: number,
+  ): void {
     const m = this.#msg;
     m[0] = domain;
     let i = 1;
-    i += writeAddress(tuple.src, m, i);
-    i += writeAddress(tuple.dst, m, i);
-    m[i] = (tuple.srcPort >> 8) & 0xff;
-    m[i + 1] = tuple.srcPort & 0xff;
-    m[i + 2] = (tuple.dstPort >> 8) & 0xff;
-    m[i + 3] = tuple.dstPort & 0xff;
-    sipHashInto(this.#key, m, { length: i + 4, state: this.#state, out: this.#out });
+    i += writeAddress(src, m, i);
+    i += writeAddress(dst, m, i);
+    m[i] = (srcPort >> 8) & 0xff;
+    m[i + 1] = srcPort & 0xff;
+    m[i + 2] = (dstPort >> 8) & 0xff;
+    m[i + 3] = dstPort & 0xff;
+    this.#work.length = i + 4;
+    sipHashInto(this.#key, m, this.#work);
   }
 
   /** The 32-bit cookie to send as the TCP sequence number (or ICMP id/seq pair). */
   seq(tuple: CookieTuple): number {
-    this.#hash(DOMAIN_SEQ, tuple);
+    return this.seqOf(tuple.src, tuple.dst, tuple.srcPort, tuple.dstPort);
+  }
+
+  /** {@link seq} without a tuple object: the per-probe and per-reply path. */
+  seqOf(src: AddressInput, dst: AddressInput, srcPort: number, dstPort: number): number {
+    this.#hash(DOMAIN_SEQ, src, dst, srcPort, dstPort);
     return (this.#out[0] ^ this.#out[1]) >>> 0;
   }
 
@@ -199,7 +213,7 @@ export class ProbeCookie {
    * When it picks the source port, compute it with `srcPort: 0`.
    */
   cookie16(tuple: CookieTuple): number {
-    this.#hash(DOMAIN_16, tuple);
+    this.#hash(DOMAIN_16, tuple.src, tuple.dst, tuple.srcPort, tuple.dstPort);
     const v = this.#out[0] ^ this.#out[1];
     return ((v >>> 16) ^ v) & 0xffff;
   }

@@ -748,6 +748,7 @@ export async function runRawEngine(
         Math.max(HOST_MIN_IN_FLIGHT, Math.floor(window.cwnd / Math.max(1, activeHosts)));
       const perm = plan.sequentialPorts ? undefined : createPermutation(L * P, plan.seed + groupNo);
       const payload = options.udpPayload;
+      const check = { srcPort, cookie };
       await runPasses({
         units: L * P,
         order: perm ? (i) => perm.at(i) : (i) => (i % L) * P + Math.floor(i / L),
@@ -792,7 +793,6 @@ export async function runRawEngine(
         handle: (reply) => {
           const packet = reply.packet;
           if (!packet) return -1;
-          const check = { srcPort, cookie };
           let v = PT > 0 ? interpretPortReply(tcpType!, packet, check) : undefined;
           if (!v && P > PT) v = interpretPortReply("udp", packet, check);
           if (!v) return -1;

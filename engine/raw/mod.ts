@@ -43,6 +43,18 @@ export interface RawScanOptions {
  * ```
  */
 export function rawScan(plan: ScanPlan, options: RawScanOptions = {}): AsyncIterable<ScanEvent> {
+  return flatten(stream(plan, options, false));
+}
+
+/**
+ * {@linkcode rawScan}'s events in the batches the engine produced them in: a `-p-` scan or a
+ * sweep has one event per port, and an async iteration step per event costs more than the
+ * reader's own work on it.
+ */
+export function rawScanBatches(
+  plan: ScanPlan,
+  options: RawScanOptions = {},
+): AsyncIterable<ScanEvent[]> {
   return stream(plan, options, false);
 }
 
@@ -54,14 +66,29 @@ export function rawDiscovery(
   plan: ScanPlan,
   options: RawScanOptions = {},
 ): AsyncIterable<ScanEvent> {
+  return flatten(stream(plan, options, true));
+}
+
+/** {@linkcode rawDiscovery}'s events, in batches (see {@linkcode rawScanBatches}). */
+export function rawDiscoveryBatches(
+  plan: ScanPlan,
+  options: RawScanOptions = {},
+): AsyncIterable<ScanEvent[]> {
   return stream(plan, options, true);
 }
+
+async function* flatten(batches: AsyncIterable<ScanEvent[]>): AsyncGenerator<ScanEvent> {
+  for await (const batch of batches) yield* batch;
+}
+
+/** Events per batch at most, so the reader sees progress while a fast engine keeps queueing. */
+const MAX_BATCH = 1024;
 
 async function* stream(
   plan: ScanPlan,
   options: RawScanOptions,
   discoveryOnly: boolean,
-): AsyncGenerator<ScanEvent> {
+): AsyncGenerator<ScanEvent[]> {
   const internal = new AbortController();
   const outer = options.signal;
   const onAbort = () => internal.abort();
@@ -81,14 +108,15 @@ async function* stream(
     signal: internal.signal,
   }).then(() => queue.finish(), (e) => queue.finish(e ?? new Error("raw engine failed")));
   try {
-    // Not `yield*` over a generator of the queue's: one generator layer per event is enough.
+    // Everything queued goes out as one batch: one iteration step per batch, not per event.
     while (!queue.done) {
-      let e = queue.take();
-      while (e !== undefined) {
-        yield e;
-        e = queue.take();
+      const batch: ScanEvent[] = [];
+      for (let e = queue.take(); e !== undefined; e = queue.take()) {
+        batch.push(e);
+        if (batch.length >= MAX_BATCH) break;
       }
-      await queue.more();
+      if (batch.length > 0) yield batch;
+      else await queue.more();
     }
     queue.rethrow();
   } finally {

@@ -197,16 +197,21 @@ export function openNativeTransport(
     return b;
   };
 
-  function socketFor(p: RawProbe): { key: string; socket: RawSocket } {
-    if (p.family === 4) return { key: "4", socket: sockets.get("4")! };
+  /** Which socket sends `p`: one for all IPv4, one per IPv6 protocol and source. */
+  function socketKey(p: RawProbe): string {
+    if (p.family === 4) return "4";
     const protocol = p.kind === "tcp" ? "tcp" : p.kind === "udp" ? "udp" : "icmpv6";
-    const key = `${protocol}|${p.source}`;
+    return `${protocol}|${p.source}`;
+  }
+
+  function socketFor(p: RawProbe, key: string = socketKey(p)): RawSocket {
     let s = sockets.get(key);
     if (!s) {
+      const protocol = p.kind === "tcp" ? "tcp" : p.kind === "udp" ? "udp" : "icmpv6";
       s = RawSocket.open(6, { protocol, source: p.source, sendBufferBytes: 4 << 20 });
       sockets.set(key, s);
     }
-    return { key, socket: s };
+    return s;
   }
 
   const buildTcp = tcpProbeBuilder();
@@ -273,16 +278,14 @@ export function openNativeTransport(
           inject(probes[done++]);
           continue;
         }
-        const first = socketFor(probes[done]);
+        const key = socketKey(probes[done]);
         const run: OutgoingPacket[] = [];
         let j = done;
         for (; j < probes.length; j++) {
-          if (injected(probes[j])) break;
-          const s = socketFor(probes[j]);
-          if (s.key !== first.key) break;
+          if (injected(probes[j]) || socketKey(probes[j]) !== key) break;
           run.push(outgoing(probes[j]));
         }
-        const n = first.socket.sendBatch(run);
+        const n = socketFor(probes[done], key).sendBatch(run);
         done += n;
         if (n < run.length) break;
       }
@@ -295,14 +298,14 @@ export function openNativeTransport(
         while (n < probes.length && injected(probes[n])) inject(probes[n++]);
         return n;
       }
-      const first = socketFor(probes[0]);
+      const key = socketKey(probes[0]);
       const run: OutgoingPacket[] = [];
       for (let j = 0; j < probes.length; j++) {
-        if (injected(probes[j]) || socketFor(probes[j]).key !== first.key) break;
+        if (injected(probes[j]) || socketKey(probes[j]) !== key) break;
         run.push(outgoing(probes[j]));
       }
       // The rest (another socket) goes on the next call: fewer taken is allowed.
-      return await first.socket.sendBatchAsync(run);
+      return await socketFor(probes[0], key).sendBatchAsync(run);
     },
     async receive(waitMs: number): Promise<RawReply[]> {
       const out = readAll(captures, origin);
@@ -333,6 +336,9 @@ export function openNativeTransport(
   };
 }
 
+/** Bytes of each slab TCP probes are cut from. */
+const SLAB_BYTES = 64 << 10;
+
 /**
  * Builds TCP probes (IPv4: the whole packet; IPv6: from the TCP header on, as raw IPv6
  * sockets take them), checksums included.
@@ -352,15 +358,37 @@ export function tcpProbeBuilder(): (p: RawProbe) => Uint8Array {
     }
     return b;
   };
+  // The last template used: a scan sends from one source with one set of flags.
+  let last:
+    | { family: number; source: string; flags: number | undefined; t: TcpTemplate }
+    | undefined;
+  // Packets are cut from a shared slab, never reused: one buffer per thousand probes, not one
+  // each (the bytes are copied into the send arena before the next batch is built).
+  let slab = new Uint8Array(0);
+  let slabUsed = 0;
   return (p) => {
-    const key = `${p.family}|${p.source}|${p.flags}`;
-    let t = templates.get(key);
-    if (!t) {
-      if (templates.size > 4096) templates.clear();
-      t = tcpTemplate(p, bytesOf(p.source));
-      templates.set(key, t);
+    let t: TcpTemplate;
+    if (last && last.source === p.source && last.flags === p.flags && last.family === p.family) {
+      t = last.t;
+    } else {
+      const key = `${p.family}|${p.source}|${p.flags}`;
+      let found = templates.get(key);
+      if (!found) {
+        if (templates.size > 4096) templates.clear();
+        found = tcpTemplate(p, bytesOf(p.source));
+        templates.set(key, found);
+      }
+      t = found;
+      last = { family: p.family, source: p.source, flags: p.flags, t };
     }
-    const out = t.bytes.slice();
+    const size = t.bytes.length;
+    if (slabUsed + size > slab.length) {
+      slab = new Uint8Array(Math.max(SLAB_BYTES, size));
+      slabUsed = 0;
+    }
+    const out = slab.subarray(slabUsed, slabUsed + size);
+    slabUsed += (size + 7) & ~7;
+    out.set(t.bytes);
     const o = t.tcpOffset;
     // The destination: IPv4 header bytes 16-19, IPv6 header bytes 24-39.
     const d = p.family === 4 ? 16 : 24;

@@ -93,24 +93,31 @@ export function portProbe(
   tuple: ProbeTuple,
   options: { cookie: ProbeCookie; payload?: Uint8Array },
 ): RawProbe {
-  const base = {
+  if (scanType === "udp") {
+    const probe: RawProbe = {
+      kind: "udp",
+      family: tuple.family,
+      source: tuple.source,
+      destination: tuple.destination,
+      srcPort: tuple.srcPort,
+      dstPort: tuple.dstPort,
+    };
+    if (options.payload) probe.payload = options.payload;
+    return probe;
+  }
+  const seq = options.cookie.seqOf(tuple.source, tuple.destination, tuple.srcPort, tuple.dstPort);
+  const flags = tcpFlagsFor(scanType);
+  return {
+    kind: "tcp",
     family: tuple.family,
     source: tuple.source,
     destination: tuple.destination,
     srcPort: tuple.srcPort,
     dstPort: tuple.dstPort,
+    seq,
+    ack: flags & TCP_ACK ? seq : 0,
+    flags,
   };
-  if (scanType === "udp") {
-    return { kind: "udp", ...base, ...(options.payload ? { payload: options.payload } : {}) };
-  }
-  const seq = options.cookie.seq({
-    src: tuple.source,
-    dst: tuple.destination,
-    srcPort: tuple.srcPort,
-    dstPort: tuple.dstPort,
-  });
-  const flags = tcpFlagsFor(scanType);
-  return { kind: "tcp", ...base, seq, ack: flags & TCP_ACK ? seq : 0, flags };
 }
 
 /** nmap's reason names for ICMPv4 destination-unreachable codes that mean "filtered". */
@@ -162,12 +169,7 @@ export function interpretPortReply(
   const tcp = packet.tcp;
   if (tcp) {
     if (scanType === "udp" || tcp.dstPort !== srcPort) return undefined;
-    const sent = cookie.seq({
-      src: packet.ip.dst,
-      dst: packet.ip.src,
-      srcPort,
-      dstPort: tcp.srcPort,
-    });
+    const sent = cookie.seqOf(packet.ip.dst, packet.ip.src, srcPort, tcp.srcPort);
     const decided = tcpVerdict(scanType, tcp, sent);
     if (!decided) return undefined;
     return {
@@ -201,12 +203,7 @@ export function interpretPortReply(
   const wantUdp = scanType === "udp";
   if (quoted.protocol !== (wantUdp ? 17 : 6)) return undefined;
   if (!wantUdp) {
-    const sent = cookie.seq({
-      src: quoted.src,
-      dst: quoted.dst,
-      srcPort,
-      dstPort: quoted.dstPort,
-    });
+    const sent = cookie.seqOf(quoted.src, quoted.dst, srcPort, quoted.dstPort);
     if (quoted.seq !== sent) return undefined;
   }
   // nmap: port unreachable closes a UDP port; every other unreachable (and any for TCP) filters.
@@ -222,32 +219,35 @@ export function interpretPortReply(
   };
 }
 
-function tcpVerdict(
-  scanType: RawScanType,
-  tcp: TcpHeader,
-  sent: number,
-): { state: PortState; reason: string } | undefined {
+type Decision = { readonly state: PortState; readonly reason: string };
+/** The verdicts a TCP reply can give, made once: one reply per probed port reads them. */
+const CLOSED_RESET: Decision = Object.freeze({ state: "closed", reason: "reset" });
+const OPEN_RESET: Decision = Object.freeze({ state: "open", reason: "reset" });
+const OPEN_SYN_ACK: Decision = Object.freeze({ state: "open", reason: "syn-ack" });
+const UNFILTERED_RESET: Decision = Object.freeze({ state: "unfiltered", reason: "reset" });
+
+function tcpVerdict(scanType: RawScanType, tcp: TcpHeader, sent: number): Decision | undefined {
   const rst = (tcp.flags & TCP_RST) !== 0;
   const plusOne = (sent + 1) >>> 0;
   switch (scanType) {
     case "syn":
       if (tcp.ack !== plusOne || !(tcp.flags & TCP_ACK)) return undefined;
-      if (rst) return { state: "closed", reason: "reset" };
-      if (tcp.flags & TCP_SYN) return { state: "open", reason: "syn-ack" };
+      if (rst) return CLOSED_RESET;
+      if (tcp.flags & TCP_SYN) return OPEN_SYN_ACK;
       return undefined;
     case "ack":
       if (!rst || tcp.seq !== sent) return undefined;
-      return { state: "unfiltered", reason: "reset" };
+      return UNFILTERED_RESET;
     case "window":
       if (!rst || tcp.seq !== sent) return undefined;
-      return { state: tcp.window > 0 ? "open" : "closed", reason: "reset" };
+      return tcp.window > 0 ? OPEN_RESET : CLOSED_RESET;
     case "fin":
     case "xmas":
       if (!rst || tcp.ack !== plusOne) return undefined;
-      return { state: "closed", reason: "reset" };
+      return CLOSED_RESET;
     case "null":
       if (!rst || tcp.ack !== sent) return undefined;
-      return { state: "closed", reason: "reset" };
+      return CLOSED_RESET;
     case "udp":
       return undefined;
   }
@@ -277,39 +277,42 @@ export function fingerprintOf(packet: DecodedPacket, tcp: TcpHeader): ReplyFinge
     df: packet.ip.df,
     ipId: packet.ip.id,
   };
-  const letters: string[] = [];
+  // A RST has no options: the common case of a -p- scan allocates nothing more.
+  let letters = "";
   for (const o of tcp.options) {
+    let letter: string;
     switch (o.kind) {
       case "mss":
         fp.mss = o.value;
-        letters.push("M");
+        letter = "M";
         break;
       case "nop":
-        letters.push("N");
+        letter = "N";
         break;
       case "wscale":
         fp.windowScale = o.shift;
-        letters.push("W");
+        letter = "W";
         break;
       case "sackPermitted":
         fp.sackPermitted = true;
-        letters.push("S");
+        letter = "S";
         break;
       case "timestamp":
         fp.timestamps = true;
-        letters.push("T");
+        letter = "T";
         break;
       case "eol":
-        letters.push("E");
+        letter = "E";
         break;
       case "sack":
-        letters.push("K");
+        letter = "K";
         break;
       default:
-        letters.push("?");
+        letter = "?";
     }
+    letters = letters === "" ? letter : `${letters},${letter}`;
   }
-  fp.options = letters.join(",");
+  fp.options = letters;
   return fp;
 }
 
