@@ -25,6 +25,7 @@ import {
 } from "./engine/resume.ts";
 import { formatNormal, formatStartLine } from "./output/normal.ts";
 import { jsonParts } from "./output/json.ts";
+import { shownWithOpen } from "./output/hidden.ts";
 import { formatXml } from "./output/xml.ts";
 import { formatGrepable } from "./output/grepable.ts";
 import { NdjsonWriter } from "./output/ndjson.ts";
@@ -361,22 +362,30 @@ async function scanAndReport(
   // Like nmap's `-oX -`: a machine format sent to stdout replaces the human report there.
   if (!outputs.machineOnStdout) io.stdout(text);
   if (outputs.stdoutKind !== "normal") outputs.write("normal", startLine + text);
+  // --open applies to every output, as in nmap: hosts with nothing open are left out.
+  const openOnly = options.openOnly;
+  const scannedPorts = plan.ports;
   if (outputs.has("json")) {
     // In parts: a -p- or sweep report is megabytes of text, and holding it whole costs memory.
-    for (const part of jsonParts(report)) outputs.write("json", part);
+    for (const part of jsonParts(report, { openOnly })) outputs.write("json", part);
   }
-  const scannedPorts = plan.ports;
   if (outputs.has("xml")) {
-    outputs.write("xml", formatXml(report, { scannedPorts, verbosity: options.verbosity }));
+    outputs.write(
+      "xml",
+      formatXml(report, { scannedPorts, verbosity: options.verbosity, openOnly }),
+    );
   }
   if (outputs.has("html")) {
     const { formatHtml } = await import("./output/html.ts");
-    outputs.write("html", formatHtml(report, { scannedPorts }));
+    const shown = openOnly
+      ? { ...report, hosts: report.hosts.filter((h) => shownWithOpen(h, report)) }
+      : report;
+    outputs.write("html", formatHtml(shown, { scannedPorts }));
   }
   if (outputs.has("grepable")) {
     outputs.write(
       "grepable",
-      formatGrepable(report, { scannedPorts, verbosity: options.verbosity }),
+      formatGrepable(report, { scannedPorts, verbosity: options.verbosity, openOnly }),
     );
   }
   if (!controller.signal.aborted || !report.partial) return false;

@@ -203,6 +203,8 @@ export function parseNmapXml(xml: string): PortMap {
 export interface PortolanReport {
   elapsedMs: number;
   partial: boolean;
+  hostsUp: number;
+  hostsDown: number;
   hosts: {
     address: string;
     status: string;

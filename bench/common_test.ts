@@ -85,6 +85,8 @@ Deno.test("Portolan report: ports of a host and open addresses", () => {
   const report: PortolanReport = {
     elapsedMs: 1,
     partial: false,
+    hostsUp: 2,
+    hostsDown: 0,
     hosts: [
       {
         address: "198.19.0.1",

@@ -233,4 +233,11 @@ function checkPortolanStates(report: PortolanReport, host: Parameters<typeof exp
     }
   }
   if (wrong > 0) console.log(`  portolan: ${wrong} port states differ from the lab's (${first})`);
+  // --open lists only hosts with an open port (as nmap's outputs do); the totals count all.
+  const accounted = report.hostsUp + report.hostsDown;
+  if (accounted !== host.anyIp!.size) {
+    console.log(
+      `  portolan: the report accounts for ${accounted} of ${host.anyIp!.size} addresses`,
+    );
+  }
 }

@@ -48,8 +48,12 @@ export function formatIPv4(value: number): string {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
     throw new RangeError(`not an IPv4 address value: ${value}`);
   }
-  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+  return OCTETS[value >>> 24] + "." + OCTETS[(value >>> 16) & 255] + "." +
+    OCTETS[(value >>> 8) & 255] + "." + OCTETS[value & 255];
 }
+
+/** "0" to "255": a sweep formats every one of its addresses. */
+const OCTETS: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
 
 /** Parse the groups on one side of `::`; each group is 16 bits, a trailing dotted quad 32. */
 function parseGroups(text: string, allowIPv4Tail: boolean): number[] | undefined {

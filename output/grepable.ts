@@ -11,6 +11,7 @@
 import type { PortState } from "../engine/events.ts";
 import type { HostReport, PortResult, ScanReport } from "./report.ts";
 import { compressPorts, formatCtime, partitionIgnored } from "./xml.ts";
+import { shownWithOpen } from "./hidden.ts";
 
 /** Options for {@link formatGrepable}. */
 export interface GrepableOptions {
@@ -18,6 +19,11 @@ export interface GrepableOptions {
   verbosity?: number;
   /** The ports scanned per protocol, for "# Ports scanned"; else the ports seen in results. */
   scannedPorts?: { tcp: number[]; udp: number[] };
+  /**
+   * `--open`: as nmap, hosts without an open (or possibly open) port are left out, and a
+   * shown host lists only such ports.
+   */
+  openOnly?: boolean;
 }
 
 // Tabs, newlines, "/" and "," delimit fields; a name containing them would split a record.
@@ -98,6 +104,7 @@ export function formatGrepable(report: ScanReport, options: GrepableOptions = {}
   ];
   if (verbosity >= 1) lines.push(portsScannedLine(report, options));
   for (const host of report.hosts) {
+    if (options.openOnly && !shownWithOpen(host, report)) continue;
     const prefix = hostPrefix(host);
     if (host.status === "down") {
       if (verbosity >= 1) lines.push(`${prefix}\tStatus: Down`);
@@ -105,7 +112,10 @@ export function formatGrepable(report: ScanReport, options: GrepableOptions = {}
     }
     lines.push(`${prefix}\tStatus: Up`);
     if (!portScan || host.ports.length === 0) continue;
-    const { shown, ignored } = partitionIgnored(host.ports, { verbosity });
+    const { shown, ignored } = partitionIgnored(host.ports, {
+      verbosity,
+      openOnly: options.openOnly,
+    });
     let line = `${prefix}\tPorts: ${shown.map(portField).join(", ")}`;
     const most = ignoredState(ignored);
     if (most !== undefined) line += `\tIgnored State: ${most.state} (${most.count})`;

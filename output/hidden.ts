@@ -7,7 +7,7 @@
  * @module
  */
 import type { PortState, Protocol } from "../engine/events.ts";
-import type { PortResult } from "./report.ts";
+import type { HostReport, PortResult, ScanReport } from "./report.ts";
 
 /** nmap hides a non-open state once more than this many ports share it (times verbosity + 1). */
 export const HIDE_THRESHOLD = 25;
@@ -93,4 +93,14 @@ function sortIfNeeded(list: number[]): void {
       return;
     }
   }
+}
+
+/**
+ * Whether `--open` shows `host`: nmap leaves a host out of every output (normal, XML,
+ * grepable) when none of its ports may be open, though it still counts it as up. A scan
+ * without ports (`-sn`) shows every host.
+ */
+export function shownWithOpen(host: HostReport, report: ScanReport): boolean {
+  if (report.portsPerHost.tcp + report.portsPerHost.udp === 0) return true;
+  return host.ports.some((p) => OPEN_STATES.has(p.state));
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import type { HostReport, PortResult, ScanReport } from "./report.ts";
+import { OPEN_STATES, shownWithOpen } from "./hidden.ts";
 
 /** The value of the document's "schema" field; bumped only on incompatible changes. */
 export const JSON_SCHEMA_ID = "portolan/report/1";
@@ -33,18 +34,6 @@ function portJson(port: PortResult): { [key: string]: Json } {
   }
   if (port.audit !== undefined) out.audit = JSON.parse(JSON.stringify(port.audit)) as Json;
   if (port.scripts !== undefined) out.scripts = JSON.parse(JSON.stringify(port.scripts)) as Json;
-  return out;
-}
-
-/** A host's fields before its port list, in the documented order. */
-function hostHead(host: HostReport): { [key: string]: Json } {
-  const out: { [key: string]: Json } = { address: host.address };
-  optional(out, "hostname", host.hostname);
-  out.status = host.status;
-  out.reason = host.reason;
-  optional(out, "latencyMs", host.latencyMs);
-  optional(out, "mac", host.mac);
-  out.timedOut = host.timedOut;
   return out;
 }
 
@@ -103,12 +92,40 @@ function* portLines(ports: readonly PortResult[]): Generator<string> {
   yield "\n      ]";
 }
 
-function* hostParts(host: HostReport): Generator<string> {
+/** A JSON member line of a host (six-space indent), value as compact JSON. */
+function field(key: string, value: Json): string {
+  return `      "${key}": ${JSON.stringify(value)}`;
+}
+
+/**
+ * A host's fields before its port list, in the documented order, one per line: written field
+ * by field, without a pretty-printer call per host of a sweep.
+ */
+function headText(host: HostReport): string {
+  const lines = [field("address", host.address)];
+  if (host.hostname !== undefined) lines.push(field("hostname", host.hostname));
+  lines.push(field("status", host.status), field("reason", host.reason));
+  if (host.latencyMs !== undefined) lines.push(field("latencyMs", host.latencyMs));
+  if (host.mac !== undefined) lines.push(field("mac", host.mac));
+  lines.push(field("timedOut", host.timedOut));
+  return lines.join(",\n");
+}
+
+function* hostParts(host: HostReport, openOnly: boolean): Generator<string> {
   const indent = "    ";
-  yield `${indent}{\n${members(hostHead(host), indent)},\n${indent}  "ports": `;
-  yield* portLines(host.ports);
+  yield `${indent}{\n${headText(host)},\n${indent}  "ports": `;
+  yield* portLines(openOnly ? host.ports.filter((p) => OPEN_STATES.has(p.state)) : host.ports);
   const tail = hostTail(host);
   yield Object.keys(tail).length > 0 ? `,\n${members(tail, indent)}\n${indent}}` : `\n${indent}}`;
+}
+
+/** Options of {@link jsonParts} and {@link formatJson}. */
+export interface JsonOptions {
+  /**
+   * `--open`: as in nmap's outputs, hosts without an open (or possibly open) port are left
+   * out (the totals still count them) and a host lists only such ports.
+   */
+  openOnly?: boolean;
 }
 
 /** Strings joined by {@link jsonParts} into one part until it is about this long. */
@@ -118,7 +135,7 @@ const PART_CHARS = 1 << 20;
  * The JSON report ({@link formatJson}) as consecutive pieces of text of about a megabyte,
  * so a writer never holds a whole `-p-` or sweep report in memory at once.
  */
-export function* jsonParts(report: ScanReport): Generator<string> {
+export function* jsonParts(report: ScanReport, options: JsonOptions = {}): Generator<string> {
   const doc: { [key: string]: Json } = {
     schema: JSON_SCHEMA_ID,
     version: report.version,
@@ -135,15 +152,17 @@ export function* jsonParts(report: ScanReport): Generator<string> {
     warnings: [...report.warnings],
   };
   const head = `{\n${members(doc, "")},\n  "hosts": `;
-  if (report.hosts.length === 0) {
+  const openOnly = options.openOnly ?? false;
+  const hosts = openOnly ? report.hosts.filter((h) => shownWithOpen(h, report)) : report.hosts;
+  if (hosts.length === 0) {
     yield `${head}[]\n}\n`;
     return;
   }
   let pending: string[] = [head, "["];
   let size = 0;
-  for (const [i, host] of report.hosts.entries()) {
+  for (const [i, host] of hosts.entries()) {
     pending.push(i === 0 ? "\n" : ",\n");
-    for (const part of hostParts(host)) {
+    for (const part of hostParts(host, openOnly)) {
       pending.push(part);
       size += part.length;
       if (size >= PART_CHARS) {
@@ -168,6 +187,6 @@ export function* jsonParts(report: ScanReport): Generator<string> {
  * await Deno.writeTextFile("scan.json", formatJson(report));
  * ```
  */
-export function formatJson(report: ScanReport): string {
-  return [...jsonParts(report)].join("");
+export function formatJson(report: ScanReport, options: JsonOptions = {}): string {
+  return [...jsonParts(report, options)].join("");
 }

@@ -148,3 +148,23 @@ Deno.test("formatJson: a report without hosts, and a host with an OS hint after 
   assert.deepEqual(Object.keys(doc.hosts[0]).slice(-2), ["ports", "osPassive"]);
   assert.equal(doc.hosts[0].osPassive.family, "Linux");
 });
+
+Deno.test("formatJson: host fields one per line, hostile names and MACs kept", () => {
+  const r = report(multiHostEvents(), []);
+  r.hosts[1] = { ...r.hosts[1], hostname: 'a"b\\c\u00e9\n', mac: "02:00:00:00:00:01" };
+  const text = formatJson(r);
+  const doc = JSON.parse(text);
+  assert.equal(doc.hosts[1].hostname, 'a"b\\c\u00e9\n');
+  assert.equal(doc.hosts[1].mac, "02:00:00:00:00:01");
+  assert.deepEqual(Object.keys(doc.hosts[1]), [
+    "address",
+    "hostname",
+    "status",
+    "reason",
+    "latencyMs",
+    "mac",
+    "timedOut",
+    "ports",
+  ]);
+  assert.ok(text.includes('\n      "mac": "02:00:00:00:00:01",\n'));
+});

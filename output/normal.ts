@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type IgnoredGroup, partitionIgnored } from "./hidden.ts";
+import { type IgnoredGroup, OPEN_STATES, partitionIgnored } from "./hidden.ts";
 import { formatTracerouteNormal } from "../probes/traceroute/format.ts";
 import type { HostReport, PortResult, ScanReport, ScriptRecord } from "./report.ts";
 
@@ -86,10 +86,13 @@ function formatHost(
     versionScan: boolean;
   },
 ): string[] {
+  // nmap drops hosts with nothing to show under --open, even with -v (checked first: a sweep
+  // with --open has tens of thousands of such hosts).
+  if (options.openOnly && options.portScan && !host.ports.some((p) => OPEN_STATES.has(p.state))) {
+    return [];
+  }
   const label = hostLabel(host);
   const { shown, ignored: hidden } = partitionIgnored(host.ports, options);
-  // nmap drops hosts with nothing to show under --open, even with -v.
-  if (options.openOnly && options.portScan && shown.length === 0) return [];
   if (host.status === "down") {
     const why = options.reason && host.reason !== "" ? `, received ${host.reason}` : "";
     return [`Portolan scan report for ${label} [host down${why}]`];

@@ -140,7 +140,7 @@ interface MutableHost {
   latencyMs?: number;
   mac?: string;
   /** By {@link portKey}; a repeated port replaces its earlier result. */
-  ports: Map<number, PortResult>;
+  ports: PortTable;
   timedOut: boolean;
   os?: HostOs;
   hostScripts?: ScriptRecord[];
@@ -154,21 +154,78 @@ function portKey(protocol: Protocol, port: number): number {
   return PROTOCOL_ORDER[protocol] * 65536 + port;
 }
 
+/** Hosts with up to this many ports are searched in place; more get an index. */
+const LINEAR_PORTS = 8;
+
 /**
- * A host's ports sorted by protocol (tcp first), then port. The keys sort as numbers in a
- * typed array, natively: a -p- host has 65535 ports, and a comparator called a million times
- * costs more than the rest of the report.
+ * One host's port results: a plain list (a sweep's host has one port, and a Map each would
+ * cost a /16 tens of megabytes), indexed once it holds more than {@link LINEAR_PORTS}.
  */
-function sortedPorts(ports: Map<number, PortResult>): PortResult[] {
-  const keys = new Float64Array(ports.size);
-  let i = 0;
-  for (const key of ports.keys()) keys[i++] = key;
-  keys.sort();
-  const out: PortResult[] = new Array(keys.length);
-  // Shared, not copied: the builder replaces a result instead of changing it.
-  for (let k = 0; k < keys.length; k++) out[k] = ports.get(keys[k])!;
-  return out;
+class PortTable {
+  #list: PortResult[] = [];
+  #index?: Map<number, number>;
+
+  get size(): number {
+    return this.#list.length;
+  }
+
+  get(key: number): PortResult | undefined {
+    const i = this.#find(key);
+    return i < 0 ? undefined : this.#list[i];
+  }
+
+  set(key: number, result: PortResult): void {
+    const i = this.#find(key);
+    if (i >= 0) {
+      this.#list[i] = result;
+      return;
+    }
+    const list = this.#list;
+    list.push(result);
+    if (this.#index) this.#index.set(key, list.length - 1);
+    else if (list.length > LINEAR_PORTS) {
+      this.#index = new Map();
+      for (let k = 0; k < list.length; k++) {
+        this.#index.set(portKey(list[k].protocol, list[k].port), k);
+      }
+    }
+  }
+
+  /**
+   * The results sorted by protocol (tcp first), then port. Keys and positions sort together
+   * as numbers in a typed array, natively: a -p- host has 65535 ports, and a comparator
+   * called a million times costs more than the rest of the report.
+   */
+  sorted(): PortResult[] {
+    const list = this.#list;
+    let ordered = true;
+    for (let i = 1; i < list.length && ordered; i++) {
+      ordered = portKey(list[i - 1].protocol, list[i - 1].port) <
+        portKey(list[i].protocol, list[i].port);
+    }
+    if (ordered) return list.slice();
+    const keys = new Float64Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      keys[i] = portKey(list[i].protocol, list[i].port) * POSITIONS + i;
+    }
+    keys.sort();
+    const out: PortResult[] = new Array(list.length);
+    for (let k = 0; k < keys.length; k++) out[k] = list[keys[k] % POSITIONS];
+    return out;
+  }
+
+  #find(key: number): number {
+    if (this.#index) return this.#index.get(key) ?? -1;
+    const list = this.#list;
+    for (let i = 0; i < list.length; i++) {
+      if (portKey(list[i].protocol, list[i].port) === key) return i;
+    }
+    return -1;
+  }
 }
+
+/** Positions in a {@link PortTable} are below this (keys are unique, and fewer than 2^17). */
+const POSITIONS = 1 << 18;
 
 /**
  * Accumulates events one at a time, so a report can be built at any moment (for example when
@@ -297,13 +354,14 @@ export class ReportBuilder {
         address: h.address,
         status: h.status,
         reason: h.reason,
-        ports: sortedPorts(h.ports),
+        ports: h.ports.sorted(),
         timedOut: h.timedOut,
       };
       if (h.hostname !== undefined) host.hostname = h.hostname;
       if (h.latencyMs !== undefined) host.latencyMs = h.latencyMs;
       if (h.mac !== undefined) host.mac = h.mac;
-      if (h.os !== undefined) host.os = structuredClone(h.os);
+      // Replaced whole by each os event, never changed: a shallow copy is enough.
+      if (h.os !== undefined) host.os = { ...h.os };
       if (h.hostScripts !== undefined) host.hostScripts = structuredClone(h.hostScripts);
       if (h.trace !== undefined) host.trace = structuredClone(h.trace);
       return host;
@@ -332,7 +390,7 @@ export class ReportBuilder {
     let host = this.#hosts.get(address);
     if (host === undefined) {
       // A port result without a host event still proves the host answered.
-      host = { address, status: "up", reason: "unknown", ports: new Map(), timedOut: false };
+      host = { address, status: "up", reason: "unknown", ports: new PortTable(), timedOut: false };
       this.#hosts.set(address, host);
     }
     this.#last = host;

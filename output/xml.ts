@@ -27,12 +27,17 @@ export interface XmlOptions {
   verbosity?: number;
   /** `-d` count, written as `<debugging level>`. */
   debugging?: number;
+  /**
+   * `--open`: as nmap, hosts without an open (or possibly open) port are left out and the
+   * other states of a shown host go to `<extraports>`.
+   */
+  openOnly?: boolean;
   /** Value of the root's `scanner` attribute; see the module notes for why "nmap" is default. */
   scanner?: "nmap" | "portolan";
 }
 
 export { type IgnoredGroup, partitionIgnored } from "./hidden.ts";
-import { type IgnoredGroup, partitionIgnored } from "./hidden.ts";
+import { type IgnoredGroup, partitionIgnored, shownWithOpen } from "./hidden.ts";
 
 /**
  * Port numbers as nmap writes them: sorted, duplicates dropped, runs collapsed ("1-3,5").
@@ -362,7 +367,10 @@ export function formatXml(report: ScanReport, options: XmlOptions = {}): string 
     `<verbose${attrs([["level", options.verbosity ?? 0]])}/>`,
     `<debugging${attrs([["level", options.debugging ?? 0]])}/>`,
   );
-  for (const host of report.hosts) lines.push(...hostXml(host, report, options));
+  for (const host of report.hosts) {
+    if (options.openOnly && !shownWithOpen(host, report)) continue;
+    lines.push(...hostXml(host, report, options));
+  }
   const elapsed = (report.elapsedMs / 1000).toFixed(2);
   const summary = `Portolan done at ${endstr}; ${
     plural(report.hostsTotal, "IP address", "IP addresses")

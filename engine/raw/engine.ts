@@ -32,7 +32,8 @@
  * On-link IPv6 targets get an ICMPv6 neighbour solicitation instead ("nd-response").
  * `--disable-arp-ping` turns both off.
  */
-import type { ScanEvent } from "../events.ts";
+import type { HostEvent, ScanEvent } from "../events.ts";
+import { AddressIndex } from "./address_index.ts";
 import type { ScanPlan, Target } from "../plan_types.ts";
 import { createPermutation, type Permutation } from "../permutation.ts";
 import { RttEstimator } from "../timing.ts";
@@ -506,6 +507,8 @@ export async function runRawEngine(
     const useArp = (options.arp ?? true) && plan.discovery?.arp !== false;
     // --host-timeout: every host of a group starts together, so they share one deadline.
     const deadline = timing.hostTimeoutMs !== undefined ? now() + timing.hostTimeoutMs : Infinity;
+    let lastRoute: RawRoute | undefined;
+    let lastKey = "";
     for (let h = 0; h < H; h++) {
       if (plan.skip?.host(group[h].address)) {
         // Finished by the interrupted run this scan resumes: no discovery, no ports.
@@ -519,8 +522,13 @@ export async function runRawEngine(
       try {
         const r = options.route(group[h].address);
         routes.push(r);
-        const key = `${r.interface}|${r.source}`;
-        if (!endpoints.has(key)) endpoints.set(key, { ...r, family: group[h].family });
+        // Targets share route objects (native_transport.ts): one endpoint check per route.
+        if (r !== lastRoute) {
+          lastRoute = r;
+          lastKey = `${r.interface}|${r.source}`;
+          if (!endpoints.has(lastKey)) endpoints.set(lastKey, { ...r, family: group[h].family });
+        }
+        const key = lastKey;
         if (
           useArp && !plan.skipDiscovery && r.onLink && r.mac &&
           r.linkType === DLT_EN10MB && !isLoopbackAddress(keys[h])
@@ -536,8 +544,8 @@ export async function runRawEngine(
         });
       }
     }
-    const index = new Map<string, number>();
-    keys.forEach((k, h) => index.set(k, h));
+    const index = new AddressIndex(H);
+    for (let h = 0; h < H; h++) index.set(keys[h], h);
     // Routes are shared between targets (native_transport.ts), so most sources repeat.
     let lastSource = "";
     let lastCanonical = "";
@@ -563,15 +571,11 @@ export async function runRawEngine(
       const downReason: (string | undefined)[] = new Array(H);
       const hostEvent = (h: number, reason: string, latencyMs?: number, mac?: string) => {
         up[h] = 1;
-        emit({
-          type: "host",
-          address: group[h].address,
-          ...(group[h].hostname !== undefined ? { hostname: group[h].hostname } : {}),
-          status: "up",
-          reason,
-          ...(latencyMs !== undefined ? { latencyMs: round(latencyMs) } : {}),
-          ...(mac !== undefined ? { mac } : {}),
-        });
+        const event: HostEvent = { type: "host", address: group[h].address, status: "up", reason };
+        if (group[h].hostname !== undefined) event.hostname = group[h].hostname;
+        if (latencyMs !== undefined) event.latencyMs = round(latencyMs);
+        if (mac !== undefined) event.mac = mac;
+        emit(event);
       };
       let probeHosts = 0;
       let probedUp = 0;
