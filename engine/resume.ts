@@ -97,7 +97,8 @@ export interface ResumeState {
  * replies behind the passive OS hint. Together with the folded report it makes a resume file.
  */
 export class ResumeRecorder {
-  #finished = new Set<string>();
+  /** Hosts done, in arrival order: a list, made a set only if a resume file is written. */
+  #finished: string[] = [];
   #fingerprints = new Map<string, ReplyFingerprint[]>();
 
   /** Starts from an earlier run's state when resuming, so a second interrupt loses nothing. */
@@ -109,8 +110,8 @@ export class ResumeRecorder {
 
   /** Notes one event. */
   add(event: ScanEvent): void {
-    if (event.type === "host-done") this.#finished.add(event.address);
-    else if (event.type === "host" && event.status === "down") this.#finished.add(event.address);
+    if (event.type === "host-done") this.#finished.push(event.address);
+    else if (event.type === "host" && event.status === "down") this.#finished.push(event.address);
     else if (event.type === "port" && event.fingerprint) {
       const list = this.#fingerprints.get(event.address) ?? [];
       if (list.length < FINGERPRINTS_PER_HOST) list.push(event.fingerprint);
@@ -120,6 +121,7 @@ export class ResumeRecorder {
 
   /** The resume file for `report` (built from the same events). */
   file(report: ScanReport, meta: { argv: string[]; seed: number; version: string }): ResumeFile {
+    const finished = new Set(this.#finished);
     return {
       schema: RESUME_SCHEMA_ID,
       version: meta.version,
@@ -148,7 +150,7 @@ export class ResumeRecorder {
           address: host.address,
           status: host.status,
           reason: host.reason,
-          finished: this.#finished.has(host.address) || host.timedOut,
+          finished: finished.has(host.address) || host.timedOut,
           timedOut: host.timedOut,
           ports,
           runs: [...runs.values()].map(({ run, list }) => ({

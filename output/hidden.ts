@@ -38,6 +38,11 @@ export function partitionIgnored(
   ports: PortResult[],
   options: { verbosity?: number; openOnly?: boolean } = {},
 ): { shown: PortResult[]; ignored: IgnoredGroup[] } {
+  const limit = HIDE_THRESHOLD * (Math.max(0, options.verbosity ?? 0) + 1);
+  // Most hosts of a sweep have a port or two: nothing to hide, nothing to count.
+  if (options.openOnly ? ports.every((p) => OPEN_STATES.has(p.state)) : ports.length <= limit) {
+    return { shown: ports.slice(), ignored: [] };
+  }
   // A -p- report has 65535 ports: one cheap pass to count, one to split, and sorts only
   // where the input was not already in order (reports keep ports sorted).
   const counts = new Map<string, number>();
@@ -45,7 +50,6 @@ export function partitionIgnored(
     const key = groupKey(p);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  const limit = HIDE_THRESHOLD * (Math.max(0, options.verbosity ?? 0) + 1);
   const shown: PortResult[] = [];
   const groups = new Map<string, IgnoredGroup>();
   for (const p of ports) {

@@ -80,16 +80,23 @@ function* portLines(ports: readonly PortResult[]): Generator<string> {
   }
   const nested = ports.some((p) => p.serviceInfo || p.scripts || p.audit);
   for (let from = 0; from < ports.length; from += PORTS_PER_PART) {
-    const objects = ports.slice(from, from + PORTS_PER_PART).map(portJson);
-    const body = nested
-      ? objects.map((o) => JSON.stringify(o)).join(`,\n${PORT_INDENT}`)
-      : JSON.stringify(objects).slice(1, -1).replaceAll(
-        '},{"protocol":',
-        `},\n${PORT_INDENT}{"protocol":`,
-      );
-    yield `${from === 0 ? "[" : ","}\n${PORT_INDENT}${body}`;
+    yield `${from === 0 ? "[" : ","}\n${PORT_INDENT}${
+      portBody(ports.slice(from, from + PORTS_PER_PART), nested)
+    }`;
   }
   yield "\n      ]";
+}
+
+/** Ports as compact JSON lines joined by `,\n` and the port indent (see {@link portLines}). */
+function portBody(ports: readonly PortResult[], nested: boolean): string {
+  const objects = ports.map(portJson);
+  if (nested || objects.length < 8) {
+    return objects.map((o) => JSON.stringify(o)).join(`,\n${PORT_INDENT}`);
+  }
+  return JSON.stringify(objects).slice(1, -1).replaceAll(
+    '},{"protocol":',
+    `},\n${PORT_INDENT}{"protocol":`,
+  );
 }
 
 /** A JSON member line of a host (six-space indent), value as compact JSON. */
@@ -111,12 +118,28 @@ function headText(host: HostReport): string {
   return lines.join(",\n");
 }
 
-function* hostParts(host: HostReport, openOnly: boolean): Generator<string> {
+function* hostParts(host: HostReport, ports: readonly PortResult[]): Generator<string> {
   const indent = "    ";
   yield `${indent}{\n${headText(host)},\n${indent}  "ports": `;
-  yield* portLines(openOnly ? host.ports.filter((p) => OPEN_STATES.has(p.state)) : host.ports);
-  const tail = hostTail(host);
-  yield Object.keys(tail).length > 0 ? `,\n${members(tail, indent)}\n${indent}}` : `\n${indent}}`;
+  yield* portLines(ports);
+  yield hostEnd(host);
+}
+
+/** A host with few ports as one string: most hosts of a sweep, without generator steps. */
+function hostText(host: HostReport, ports: readonly PortResult[]): string {
+  const list = ports.length === 0
+    ? "[]"
+    : `[\n${PORT_INDENT}${
+      portBody(ports, ports.some((p) => p.serviceInfo || p.scripts || p.audit))
+    }\n      ]`;
+  return `    {\n${headText(host)},\n      "ports": ${list}${hostEnd(host)}`;
+}
+
+/** What follows a host's port list: its later fields, and its closing brace. */
+function hostEnd(host: HostReport): string {
+  const indent = "    ";
+  if (!host.os && !host.audit && !host.trace && !host.hostScripts) return `\n${indent}}`;
+  return `,\n${members(hostTail(host), indent)}\n${indent}}`;
 }
 
 /** Options of {@link jsonParts} and {@link formatJson}. */
@@ -160,9 +183,12 @@ export function* jsonParts(report: ScanReport, options: JsonOptions = {}): Gener
   }
   let pending: string[] = [head, "["];
   let size = 0;
-  for (const [i, host] of hosts.entries()) {
+  for (let i = 0; i < hosts.length; i++) {
+    const host = hosts[i];
     pending.push(i === 0 ? "\n" : ",\n");
-    for (const part of hostParts(host, openOnly)) {
+    const ports = openOnly ? host.ports.filter((p) => OPEN_STATES.has(p.state)) : host.ports;
+    const parts = ports.length <= PORTS_PER_PART ? [hostText(host, ports)] : hostParts(host, ports);
+    for (const part of parts) {
       pending.push(part);
       size += part.length;
       if (size >= PART_CHARS) {

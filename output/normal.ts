@@ -240,6 +240,7 @@ function versionText(port: PortResult): string {
 
 /** "Service Info: Host: x; OS: Linux; Device: router" gathered from a host's services. */
 function serviceInfoLine(ports: PortResult[]): string {
+  if (!ports.some((p) => p.serviceInfo !== undefined)) return "";
   const collect = (pick: (p: PortResult) => string | undefined) => [
     ...new Set(ports.map(pick).filter((v): v is string => v !== undefined && v !== "")),
   ];

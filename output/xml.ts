@@ -48,7 +48,7 @@ import { type IgnoredGroup, partitionIgnored, shownWithOpen } from "./hidden.ts"
  * ```
  */
 export function compressPorts(ports: Iterable<number>): string {
-  const sorted = [...new Set(ports)].sort((a, b) => a - b);
+  const sorted = sortedUnique(ports);
   const parts: string[] = [];
   let i = 0;
   while (i < sorted.length) {
@@ -58,6 +58,23 @@ export function compressPorts(ports: Iterable<number>): string {
     i = j + 1;
   }
   return parts.join(",");
+}
+
+/**
+ * Port numbers ascending without repeats. Lists are usually sorted already (a -p- scan's
+ * 65535 ports): checked in one pass; otherwise sorted natively as numbers.
+ */
+function sortedUnique(ports: Iterable<number>): number[] {
+  const list = Array.isArray(ports) ? ports as number[] : [...ports];
+  let ordered = true;
+  for (let i = 1; i < list.length && ordered; i++) ordered = list[i - 1] < list[i];
+  if (ordered) return list;
+  const values = Float64Array.from(list).sort();
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (i === 0 || values[i] !== values[i - 1]) out.push(values[i]);
+  }
+  return out;
 }
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -134,13 +151,18 @@ const TCP_SCAN_TYPES = new Set([
 ]);
 
 function scanInfo(report: ScanReport, options: XmlOptions): string[] {
-  const seen = { tcp: new Set<number>(), udp: new Set<number>() };
-  for (const host of report.hosts) for (const p of host.ports) seen[p.protocol].add(p.port);
   const lines: string[] = [];
+  let seen: { tcp: Set<number>; udp: Set<number> } | undefined;
+  if (!options.scannedPorts) {
+    seen = { tcp: new Set<number>(), udp: new Set<number>() };
+    for (const host of report.hosts) for (const p of host.ports) seen[p.protocol].add(p.port);
+  }
   for (const protocol of ["tcp", "udp"] as const) {
-    const listed = options.scannedPorts?.[protocol] ?? [...seen[protocol]];
+    const listed = options.scannedPorts
+      ? sortedUnique(options.scannedPorts[protocol])
+      : [...seen![protocol]];
     const count = options.scannedPorts
-      ? new Set(listed).size
+      ? listed.length
       : Math.max(report.portsPerHost[protocol], listed.length);
     if (count === 0) continue;
     // The DTD only knows nmap's technique names; a TCP technique it lacks is closest to connect.

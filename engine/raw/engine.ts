@@ -158,6 +158,8 @@ const PROGRESS_MS = 1000;
 const DROP_CHECK_MS = 20;
 /** How long an aborted scan still listens for replies in flight. */
 const ABORT_COOLDOWN_MS = 250;
+/** Deferred -Pn host events emitted per read of the capture during the first pass. */
+const HOST_EVENTS_PER_READ = 1024;
 /** The engine asks for back-pressure every this many events of a loop. */
 const EMIT_CHECK = 1024;
 /** Least time an unanswered probe holds its place in the congestion window. */
@@ -579,13 +581,39 @@ export async function runRawEngine(
       };
       let probeHosts = 0;
       let probedUp = 0;
+      // -Pn: every routed host is up ("user-set"). Their host events go out in target order a
+      // chunk at a time while the first pass runs (see `hostsInOrder`), not all before the
+      // first probe: a sweep has tens of thousands, and the paced pass has time to spare.
+      // Port events wait (in order) until every host event is out, so each still follows its
+      // host's event.
+      let hostCursor = plan.skipDiscovery && P > 0 && !options.discoveryOnly ? 0 : H;
       for (let h = 0; h < H; h++) {
         if (!routes[h]) continue;
-        if (plan.skipDiscovery) hostEvent(h, "user-set");
-        else if (loopbackUp && isLoopbackAddress(keys[h])) hostEvent(h, "localhost-response");
+        if (plan.skipDiscovery) {
+          if (hostCursor < H) up[h] = 1;
+          else hostEvent(h, "user-set");
+        } else if (loopbackUp && isLoopbackAddress(keys[h])) hostEvent(h, "localhost-response");
         else probeHosts++;
         if (h % EMIT_CHECK === EMIT_CHECK - 1) await readerCatchUp();
       }
+      const held: ScanEvent[] = [];
+      /** Emit a port or host-done event, or hold it while host events are still to come. */
+      const ordered = (event: ScanEvent) => {
+        if (hostCursor < H) held.push(event);
+        else emit(event);
+      };
+      /** The next `budget` deferred host events; once all are out, the held events follow. */
+      const hostsInOrder = (budget: number) => {
+        if (hostCursor >= H) return;
+        for (; hostCursor < H && budget > 0; hostCursor++) {
+          if (!routes[hostCursor]) continue;
+          hostEvent(hostCursor, "user-set");
+          budget--;
+        }
+        if (hostCursor < H) return;
+        for (const event of held) emit(event);
+        held.length = 0;
+      };
       if (probeHosts > 0) {
         // Units per host: the most probes a target gets (ARP hosts use the first one only).
         const K = Math.max(1, discoveryProbeCount(plan.discovery));
@@ -678,7 +706,10 @@ export async function runRawEngine(
         }
       }
       for (let h = 0; h < H; h++) if (!up[h]) done += unitsOf[h];
-      if (options.discoveryOnly || P === 0 || aborted()) return;
+      if (options.discoveryOnly || P === 0 || aborted()) {
+        hostsInOrder(Infinity);
+        return;
+      }
 
       // ---- ports
       const live: number[] = [];
@@ -706,7 +737,7 @@ export async function runRawEngine(
       let activeHosts = L;
       const finishHost = (l: number) => {
         activeHosts--;
-        emit({ type: "host-done", address: group[live[l]].address, timedOut: false });
+        ordered({ type: "host-done", address: group[live[l]].address, timedOut: false });
       };
       if (plan.skip) {
         for (let l = 0; l < L; l++) {
@@ -734,7 +765,7 @@ export async function runRawEngine(
           done += remaining[l];
           remaining[l] = 0;
           activeHosts--;
-          emit({ type: "host-done", address: group[live[l]].address, timedOut: true });
+          ordered({ type: "host-done", address: group[live[l]].address, timedOut: true });
         }
       };
       // Per host: probes in flight (a Window used as a counter) and an RTT estimator, both
@@ -753,84 +784,92 @@ export async function runRawEngine(
       const perm = plan.sequentialPorts ? undefined : createPermutation(L * P, plan.seed + groupNo);
       const payload = options.udpPayload;
       const check = { srcPort, cookie };
-      await runPasses({
-        units: L * P,
-        order: perm ? (i) => perm.at(i) : (i) => (i % L) * P + Math.floor(i / L),
-        decided: (u) => state[u] !== 0,
-        undecided: () => L * P - decidedUnits,
-        sentAt: (u) => sendTimes[u],
-        hostOf: (u) => Math.floor(u / P),
-        admit: perHostCap
-          ? (u, t) => {
-            const w = hostWindow[Math.floor(u / P)];
-            if (w === undefined) return true;
-            w.expire(t - hostTimeoutMs(Math.floor(u / P)));
-            return w.inFlight < hostCap();
-          }
-          : undefined,
-        cooldownMs: () => {
-          let most = rtt.timeoutMs();
-          for (let l = 0; l < hostRtt.length; l++) {
-            if (remaining[l] > 0 && hostRtt[l] !== undefined) {
-              most = Math.max(most, hostTimeoutMs(l));
+      try {
+        await runPasses({
+          units: L * P,
+          order: perm ? (i) => perm.at(i) : (i) => (i % L) * P + Math.floor(i / L),
+          decided: (u) => state[u] !== 0,
+          undecided: () => L * P - decidedUnits,
+          sentAt: (u) => sendTimes[u],
+          hostOf: (u) => Math.floor(u / P),
+          admit: perHostCap
+            ? (u, t) => {
+              const w = hostWindow[Math.floor(u / P)];
+              if (w === undefined) return true;
+              w.expire(t - hostTimeoutMs(Math.floor(u / P)));
+              return w.inFlight < hostCap();
             }
-          }
-          return most;
-        },
-        probe: (u, t) => {
-          const l = Math.floor(u / P);
-          const h = live[l];
-          const pi = u - l * P;
-          const udp = pi >= PT;
-          const port = udp ? udpPorts[pi - PT] : tcpPorts[pi];
-          sendTimes[u] = t;
-          if (perHostCap) (hostWindow[l] ??= new Window(1, { min: 1, max: 1 })).sent(t, 1);
-          const data = udp ? payload?.(port) : undefined;
-          return portProbe(udp ? "udp" : tcpType!, {
-            family: group[h].family,
-            source: routes[h]!.source,
-            destination: group[h].address,
-            srcPort,
-            dstPort: port,
-          }, { cookie, ...(data ? { payload: data } : {}) });
-        },
-        handle: (reply) => {
-          const packet = reply.packet;
-          if (!packet) return -1;
-          let v = PT > 0 ? interpretPortReply(tcpType!, packet, check) : undefined;
-          if (!v && P > PT) v = interpretPortReply("udp", packet, check);
-          if (!v) return -1;
-          const h = index.get(v.address);
-          if (h === undefined || sources[h] !== v.source) return -1;
-          const l = liveIndex[h];
-          const pi = v.protocol === "udp" ? udpIndex[v.port] : tcpIndex[v.port];
-          if (l < 0 || pi < 0) return -1;
-          const u = l * P + pi;
-          if (state[u]) return -1;
-          state[u] = 1;
-          decidedUnits++;
-          const rttMs = Math.max(0, reply.timeMs - sendTimes[u]);
-          rtt.sample(rttMs);
-          if (P > 1) (hostRtt[l] ??= new RttEstimator(timing)).sample(rttMs);
-          hostWindow[l]?.answered(sendTimes[u]);
-          const event: RawPortEvent = {
-            type: "port",
-            address: group[h].address,
-            protocol: v.protocol,
-            port: v.port,
-            state: v.state,
-            reason: v.reason,
-            reasonTtl: v.ttl,
-            rttMs: round(rttMs),
-          };
-          if (v.fingerprint) event.fingerprint = v.fingerprint;
-          emit(event);
-          done++;
-          if (--remaining[l] === 0) finishHost(l);
-          return sendTimes[u];
-        },
-        tick: hostTimeout,
-      }, { transport, pacer, rtt, window });
+            : undefined,
+          cooldownMs: () => {
+            let most = rtt.timeoutMs();
+            for (let l = 0; l < hostRtt.length; l++) {
+              if (remaining[l] > 0 && hostRtt[l] !== undefined) {
+                most = Math.max(most, hostTimeoutMs(l));
+              }
+            }
+            return most;
+          },
+          probe: (u, t) => {
+            const l = Math.floor(u / P);
+            const h = live[l];
+            const pi = u - l * P;
+            const udp = pi >= PT;
+            const port = udp ? udpPorts[pi - PT] : tcpPorts[pi];
+            sendTimes[u] = t;
+            if (perHostCap) (hostWindow[l] ??= new Window(1, { min: 1, max: 1 })).sent(t, 1);
+            const data = udp ? payload?.(port) : undefined;
+            return portProbe(udp ? "udp" : tcpType!, {
+              family: group[h].family,
+              source: routes[h]!.source,
+              destination: group[h].address,
+              srcPort,
+              dstPort: port,
+            }, { cookie, ...(data ? { payload: data } : {}) });
+          },
+          handle: (reply) => {
+            const packet = reply.packet;
+            if (!packet) return -1;
+            let v = PT > 0 ? interpretPortReply(tcpType!, packet, check) : undefined;
+            if (!v && P > PT) v = interpretPortReply("udp", packet, check);
+            if (!v) return -1;
+            const h = index.get(v.address);
+            if (h === undefined || sources[h] !== v.source) return -1;
+            const l = liveIndex[h];
+            const pi = v.protocol === "udp" ? udpIndex[v.port] : tcpIndex[v.port];
+            if (l < 0 || pi < 0) return -1;
+            const u = l * P + pi;
+            if (state[u]) return -1;
+            state[u] = 1;
+            decidedUnits++;
+            const rttMs = Math.max(0, reply.timeMs - sendTimes[u]);
+            rtt.sample(rttMs);
+            if (P > 1) (hostRtt[l] ??= new RttEstimator(timing)).sample(rttMs);
+            hostWindow[l]?.answered(sendTimes[u]);
+            const event: RawPortEvent = {
+              type: "port",
+              address: group[h].address,
+              protocol: v.protocol,
+              port: v.port,
+              state: v.state,
+              reason: v.reason,
+              reasonTtl: v.ttl,
+              rttMs: round(rttMs),
+            };
+            if (v.fingerprint) event.fingerprint = v.fingerprint;
+            ordered(event);
+            done++;
+            if (--remaining[l] === 0) finishHost(l);
+            return sendTimes[u];
+          },
+          tick: () => {
+            hostTimeout();
+            hostsInOrder(HOST_EVENTS_PER_READ);
+          },
+        }, { transport, pacer, rtt, window });
+      } finally {
+        // Whatever ended the passes, every host event and held event goes out.
+        hostsInOrder(Infinity);
+      }
       if (aborted()) return;
       const silentTcp = tcpType ? silentVerdict(tcpType) : undefined;
       const silentUdp = silentVerdict("udp");
