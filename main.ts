@@ -25,9 +25,6 @@ import {
 } from "./engine/resume.ts";
 import { formatNormal, formatStartLine } from "./output/normal.ts";
 import { jsonParts } from "./output/json.ts";
-import { shownWithOpen } from "./output/hidden.ts";
-import { formatXml } from "./output/xml.ts";
-import { formatGrepable } from "./output/grepable.ts";
 import { NdjsonWriter } from "./output/ndjson.ts";
 import { raiseOpenFileLimit } from "./native/libc.ts";
 import meta from "./deno.json" with { type: "json" };
@@ -349,10 +346,12 @@ async function scanAndReport(
     status.stop();
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   }
+  // --open applies to every output, as in nmap: hosts with nothing open are left out.
+  const openOnly = options.openOnly;
   // What only some scans need loads on first use, so a plain port scan starts faster.
   const report = options.audit
-    ? (await import("./output/audit.ts")).auditReport(builder.build())
-    : builder.build();
+    ? (await import("./output/audit.ts")).auditReport(builder.build({ openOnly }))
+    : builder.build({ openOnly });
   const text = formatNormal(report, {
     reason: options.reason,
     openOnly: options.openOnly,
@@ -362,14 +361,13 @@ async function scanAndReport(
   // Like nmap's `-oX -`: a machine format sent to stdout replaces the human report there.
   if (!outputs.machineOnStdout) io.stdout(text);
   if (outputs.stdoutKind !== "normal") outputs.write("normal", startLine + text);
-  // --open applies to every output, as in nmap: hosts with nothing open are left out.
-  const openOnly = options.openOnly;
   const scannedPorts = plan.ports;
   if (outputs.has("json")) {
     // In parts: a -p- or sweep report is megabytes of text, and holding it whole costs memory.
     for (const part of jsonParts(report, { openOnly })) outputs.write("json", part);
   }
   if (outputs.has("xml")) {
+    const { formatXml } = await import("./output/xml.ts");
     outputs.write(
       "xml",
       formatXml(report, { scannedPorts, verbosity: options.verbosity, openOnly }),
@@ -377,12 +375,10 @@ async function scanAndReport(
   }
   if (outputs.has("html")) {
     const { formatHtml } = await import("./output/html.ts");
-    const shown = openOnly
-      ? { ...report, hosts: report.hosts.filter((h) => shownWithOpen(h, report)) }
-      : report;
-    outputs.write("html", formatHtml(shown, { scannedPorts }));
+    outputs.write("html", formatHtml(report, { scannedPorts }));
   }
   if (outputs.has("grepable")) {
+    const { formatGrepable } = await import("./output/grepable.ts");
     outputs.write(
       "grepable",
       formatGrepable(report, { scannedPorts, verbosity: options.verbosity, openOnly }),
@@ -400,7 +396,8 @@ async function scanAndReport(
   try {
     await writeResumeFile(
       path,
-      recorder.file(report, { argv, seed: plan.seed, version: meta.version }),
+      // Every host, --open or not: the resume file says which ones are finished.
+      recorder.file(builder.build(), { argv, seed: plan.seed, version: meta.version }),
     );
     io.stderr(`portolan: scan interrupted; continue it with: portolan --resume ${path}\n`);
   } catch (error) {

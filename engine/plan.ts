@@ -10,7 +10,6 @@ import { parseTargets, readTargetFile } from "./targets.ts";
 import { parsePortSpec, subtractPorts } from "./ports.ts";
 import { timingPlan } from "./timing.ts";
 import { planScripts } from "./scan.ts";
-import { connectPingPorts } from "./connect.ts";
 import { parseScriptArgs } from "../probes/scripts/args.ts";
 
 import { rawAvailability } from "../native/privileges.ts";
@@ -148,6 +147,7 @@ export async function buildPlan(input: Options, hooks: PlanHooks = {}): Promise<
       : "";
     notes.splice(0, notes.length, ...notes.filter((n) => n !== fallbackReason));
     if (!options.skipDiscovery) {
+      const { connectPingPorts } = await import("./connect.ts");
       notes.unshift(
         `${reason}discovering hosts with TCP connect to ports ${
           connectPingPorts({ discovery }).join(",")

@@ -7,7 +7,6 @@ import { type PassiveHint, passiveOsHint } from "../probes/os/passive.ts";
 import type { OsTarget } from "../probes/os/active/mod.ts";
 import type { ScanPlan } from "./plan_types.ts";
 import type { ResumeState } from "./resume.ts";
-import { connectScan } from "./connect.ts";
 import { rawDiscoveryBatches, rawScanBatches } from "./raw/mod.ts";
 import type { ServiceTarget } from "../probes/service/mod.ts";
 import { parseScriptArgs } from "../probes/scripts/args.ts";
@@ -41,8 +40,10 @@ async function* withReplay(
   }
 }
 
-async function* oneByOne(events: AsyncIterable<ScanEvent>): AsyncIterable<ScanEvent[]> {
-  for await (const event of events) yield [event];
+/** The connect engine's events one per batch; the engine loads on first use. */
+async function* connectBatches(plan: ScanPlan, options: RunOptions): AsyncIterable<ScanEvent[]> {
+  const { connectScan } = await import("./connect.ts");
+  for await (const event of connectScan(plan, { signal: options.signal })) yield [event];
 }
 
 /** The port-scan phase for the plan's scan type, in the batches its engine makes. */
@@ -53,7 +54,7 @@ function portScan(plan: ScanPlan, options: RunOptions): AsyncIterable<ScanEvent[
   }
   switch (plan.scanType) {
     case "connect":
-      return oneByOne(connectScan(plan, { signal: options.signal }));
+      return connectBatches(plan, options);
     case "syn":
     case "ack":
     case "fin":

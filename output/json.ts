@@ -87,8 +87,31 @@ function* portLines(ports: readonly PortResult[]): Generator<string> {
   yield "\n      ]";
 }
 
+/** Text that JSON writes as is between quotes: printable ASCII without `"` and `\\`. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** `text` as a JSON string. */
+function str(text: string): string {
+  return PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
+}
+
+/**
+ * A port without nested details as one compact JSON line, written directly: a sweep's hosts
+ * have a port each, and a `JSON.stringify` call per port costs more than the text.
+ */
+function plainPortLine(p: PortResult): string {
+  let line = `{"protocol":"${p.protocol}","port":${p.port},"state":"${p.state}","reason":${
+    str(p.reason)
+  }`;
+  if (p.reasonTtl !== undefined) line += `,"reasonTtl":${p.reasonTtl}`;
+  if (p.rttMs !== undefined) line += `,"rttMs":${JSON.stringify(p.rttMs)}`;
+  if (p.service !== undefined) line += `,"service":${str(p.service)}`;
+  return `${line}}`;
+}
+
 /** Ports as compact JSON lines joined by `,\n` and the port indent (see {@link portLines}). */
 function portBody(ports: readonly PortResult[], nested: boolean): string {
+  if (!nested && ports.length < 8) return ports.map(plainPortLine).join(`,\n${PORT_INDENT}`);
   const objects = ports.map(portJson);
   if (nested || objects.length < 8) {
     return objects.map((o) => JSON.stringify(o)).join(`,\n${PORT_INDENT}`);
@@ -100,8 +123,8 @@ function portBody(ports: readonly PortResult[], nested: boolean): string {
 }
 
 /** A JSON member line of a host (six-space indent), value as compact JSON. */
-function field(key: string, value: Json): string {
-  return `      "${key}": ${JSON.stringify(value)}`;
+function field(key: string, value: string | number | boolean): string {
+  return `      "${key}": ${typeof value === "string" ? str(value) : JSON.stringify(value)}`;
 }
 
 /**

@@ -126,6 +126,11 @@ export interface ReportOptions {
 export interface BuildOptions {
   /** End time (ms since the epoch) to use when no end event has arrived yet. */
   now?: number;
+  /**
+   * `--open`: leave out hosts none of whose ports may be open (when ports were scanned), as
+   * every output does then; `hostsUp` and `hostsDown` still count them.
+   */
+  openOnly?: boolean;
 }
 
 function registryServiceName(port: number, protocol: Protocol): string | undefined {
@@ -167,6 +172,11 @@ class PortTable {
 
   get size(): number {
     return this.#list.length;
+  }
+
+  /** True when a port is open or open|filtered (what `--open` shows). */
+  anyOpen(): boolean {
+    return this.#list.some((p) => p.state === "open" || p.state === "open|filtered");
   }
 
   get(key: number): PortResult | undefined {
@@ -349,7 +359,17 @@ export class ReportBuilder {
 
   /** The report as of now; the builder stays usable and later calls see later events. */
   build(options: BuildOptions = {}): ScanReport {
-    const hosts: HostReport[] = [...this.#hosts.values()].map((h) => {
+    const portScan = this.#start
+      ? this.#start.ports.tcp + this.#start.ports.udp > 0
+      : [...this.#hosts.values()].some((h) => h.ports.size > 0);
+    const skip = options.openOnly === true && portScan;
+    let up = 0;
+    let down = 0;
+    const hosts: HostReport[] = [];
+    for (const h of this.#hosts.values()) {
+      if (h.status === "up") up++;
+      else down++;
+      if (skip && !h.ports.anyOpen()) continue;
       const host: HostReport = {
         address: h.address,
         status: h.status,
@@ -364,8 +384,8 @@ export class ReportBuilder {
       if (h.os !== undefined) host.os = { ...h.os };
       if (h.hostScripts !== undefined) host.hostScripts = structuredClone(h.hostScripts);
       if (h.trace !== undefined) host.trace = structuredClone(h.trace);
-      return host;
-    });
+      hosts.push(host);
+    }
     const startedAt = this.#meta.startedAt ?? this.#start?.time ?? options.now ?? 0;
     const endedAt = this.#end?.time ?? options.now ?? startedAt;
     return {
@@ -377,9 +397,9 @@ export class ReportBuilder {
       elapsedMs: Math.max(0, endedAt - startedAt),
       partial: this.#end === undefined || this.#end.partial,
       hosts,
-      hostsUp: hosts.filter((h) => h.status === "up").length,
-      hostsDown: hosts.filter((h) => h.status === "down").length,
-      hostsTotal: this.#start?.hosts ?? hosts.length,
+      hostsUp: up,
+      hostsDown: down,
+      hostsTotal: this.#start?.hosts ?? up + down,
       portsPerHost: this.#start ? { ...this.#start.ports } : maxPortsSeen(hosts),
       warnings: [...this.#warnings],
     };

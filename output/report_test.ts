@@ -255,3 +255,18 @@ Deno.test("ReportBuilder: a built report keeps its ports when version detection 
   assert.equal(after.hosts[0].ports[0].serviceInfo?.product, "OpenSSH");
   assert.deepEqual(after.hosts[0].ports[0].scripts?.map((s) => s.id), ["banner", "x"]);
 });
+
+Deno.test("ReportBuilder: build with openOnly keeps hosts that may have an open port, counts all", () => {
+  const b = new ReportBuilder(meta([]), { serviceName: STUB_SERVICES });
+  b.add({ type: "start", time: T0, scanType: "syn", ports: { tcp: 1, udp: 0 }, hosts: 3 });
+  for (const [address, state] of [["192.0.2.1", "filtered"], ["192.0.2.2", "open"]] as const) {
+    b.add({ type: "host", address, status: "up", reason: "user-set" });
+    b.add({ type: "port", address, protocol: "tcp", port: 80, state, reason: "x" });
+  }
+  b.add({ type: "host", address: "192.0.2.3", status: "down", reason: "no-response" });
+  const r = b.build({ now: T0, openOnly: true });
+  assert.deepEqual(r.hosts.map((h) => h.address), ["192.0.2.2"]);
+  assert.equal(r.hostsUp, 2);
+  assert.equal(r.hostsDown, 1);
+  assert.equal(b.build({ now: T0 }).hosts.length, 3);
+});

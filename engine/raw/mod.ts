@@ -6,7 +6,6 @@
  */
 import type { ScanEvent } from "../events.ts";
 import type { ScanPlan } from "../plan_types.ts";
-import { udpPayload } from "../../registry/udp_payloads.ts";
 import { pickSourcePort, type RawEngineOptions, runRawEngine } from "./engine.ts";
 import { nativeRoute, openNativeTransport } from "./native_transport.ts";
 import { EventQueue, type EventQueueBounds } from "./event_queue.ts";
@@ -96,11 +95,19 @@ async function* stream(
   outer?.addEventListener("abort", onAbort, { once: true });
   const srcPort = options.engine?.srcPort ??
     pickSourcePort(plan.ports.tcp.concat(plan.ports.udp));
+  // UDP payloads load only for scans that send UDP (-sU, -PU).
+  const udp = plan.ports.udp.length > 0 || (plan.discovery?.udp.length ?? 0) > 0;
+  const udpPayload = udp ? (await import("../../registry/udp_payloads.ts")).udpPayload : undefined;
   const queue = new EventQueue(options.queueBounds);
   const running = runRawEngine(plan, (e) => queue.push(e), {
     route: nativeRoute(),
-    openTransport: (endpoints) => openNativeTransport(endpoints, { srcPort }),
-    udpPayload,
+    openTransport: (endpoints) =>
+      openNativeTransport(endpoints, {
+        srcPort,
+        // --min-rate lifts the congestion window's bound on replies in flight.
+        ...(plan.timing.minRate !== undefined ? { captureBufferBytes: 16 << 20 } : {}),
+      }),
+    ...(udpPayload ? { udpPayload } : {}),
     backpressure: () => queue.backpressure(),
     ...options.engine,
     srcPort,

@@ -45,8 +45,11 @@ export interface NativeTransportOptions {
   /** Our TCP/UDP source port: the capture keeps only TCP/UDP replies addressed to it. */
   srcPort: number;
   /**
-   * Kernel capture ring per interface, bytes. Default 8 MiB: the congestion window bounds
-   * the replies in flight far below that, and a 32 MiB ring costs ~60 ms to set up.
+   * Kernel capture ring per interface, bytes. Default 2 MiB (libpcap's own default): the
+   * congestion window bounds the replies in flight (8192 probes at -T5, a few hundred bytes
+   * of ring each) below that, and every page of a bigger ring is memory the scan touches
+   * (on a virtual machine each first touch is a page fault of ~10 us). A scan with
+   * `--min-rate` has no window bound and asks for more.
    */
   captureBufferBytes?: number;
 }
@@ -166,7 +169,7 @@ export function openNativeTransport(
     for (const [device, sources] of byInterface) {
       const capture = Capture.open(device, {
         filter: replyFilter(sources, options.srcPort, { arp: arpOn.has(device) }),
-        bufferSize: options.captureBufferBytes ?? 8 << 20,
+        bufferSize: options.captureBufferBytes ?? 2 << 20,
         immediate: true,
         snaplen: 512,
         // Replies only: the kernel need not copy every probe we send to the capture.
