@@ -20,6 +20,11 @@ export interface Target {
 export interface TargetSet {
   readonly size: number;
   at(index: number): Target;
+  /**
+   * The target at `index` as a 32-bit number when it is an IPv4 address without a name, so a
+   * sweep can route and index its targets before making their text; else undefined.
+   */
+  ipv4At?(index: number): number | undefined;
 }
 
 /** Port numbers per protocol, sorted ascending, without duplicates. */

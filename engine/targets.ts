@@ -48,6 +48,8 @@ interface Block {
   family: 4 | 6;
   size: number;
   addressAt(index: number): string;
+  /** IPv4 blocks: the address at `index` as a number, without making its text. */
+  valueAt?(index: number): number;
   /** Index ranges [start, end) of members that the exclusions remove, sorted, disjoint. */
   excludedRanges(exclusions: Exclusions): Array<[number, number]>;
   /** The block as inclusive address intervals, for use as an exclusion. */
@@ -100,6 +102,7 @@ function ipv4Interval(start: number, size: number): Block {
     family: 4,
     size,
     addressAt: (index) => formatIPv4(start + index),
+    valueAt: (index) => start + index,
     excludedRanges: (ex) =>
       rankedRanges(ex.v4, {
         min: start,
@@ -149,6 +152,16 @@ function ipv4Octets(octets: number[][]): Block {
     }
     return parts.join(".");
   };
+  const valueAt = (index: number) => {
+    let rest = index;
+    let value = 0;
+    for (let k = 0; k < 4; k++) {
+      const digit = Math.floor(rest / weights[k]);
+      rest -= digit * weights[k];
+      value = value * 256 + octets[k][digit];
+    }
+    return value;
+  };
   const rank = (address: number) => {
     if (address >= MAX_ADDRESSES) return size;
     let count = 0;
@@ -170,6 +183,7 @@ function ipv4Octets(octets: number[][]): Block {
     family: 4,
     size,
     addressAt,
+    valueAt,
     excludedRanges: (ex) => rankedRanges(ex.v4, { min, max, rank }),
     intervals4: () => octetIntervals(octets),
   };
@@ -474,6 +488,25 @@ class LazyTargetSet implements TargetSet {
   }
 
   at(index: number): Target {
+    const { part, offset } = this.#locate(index);
+    const block = part.block;
+    const address = block.addressAt(rawIndex(part, offset));
+    const target: Target = { address, family: block.family };
+    if (block.hostname !== undefined && address === block.hostAddress) {
+      target.hostname = block.hostname;
+    }
+    return target;
+  }
+
+  ipv4At(index: number): number | undefined {
+    const { part, offset } = this.#locate(index);
+    const block = part.block;
+    // A named target keeps its name: it goes through at().
+    if (block.valueAt === undefined || block.hostname !== undefined) return undefined;
+    return block.valueAt(rawIndex(part, offset));
+  }
+
+  #locate(index: number): { part: Part; offset: number } {
     if (!Number.isInteger(index) || index < 0 || index >= this.size) {
       throw new RangeError(`target index ${index} is outside 0..${this.size - 1}`);
     }
@@ -484,14 +517,7 @@ class LazyTargetSet implements TargetSet {
       if (this.#starts[mid] <= index) low = mid;
       else high = mid - 1;
     }
-    const part = this.#parts[low];
-    const block = part.block;
-    const address = block.addressAt(rawIndex(part, index - this.#starts[low]));
-    const target: Target = { address, family: block.family };
-    if (block.hostname !== undefined && address === block.hostAddress) {
-      target.hostname = block.hostname;
-    }
-    return target;
+    return { part: this.#parts[low], offset: index - this.#starts[low] };
   }
 }
 

@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, rejects, throws } from "node:assert/strict";
+import assert, { deepStrictEqual, equal, rejects, throws } from "node:assert/strict";
 import { UsageError } from "../cli/errors.ts";
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from "./ip.ts";
 import type { TargetSet } from "./plan_types.ts";
@@ -350,4 +350,25 @@ Deno.test("readTargetFile reads standard input for '-'", async () => {
   const { stdout, success } = await child.output();
   equal(success, true);
   deepStrictEqual(JSON.parse(new TextDecoder().decode(stdout)), ["127.0.0.1", "::1", "lab.test"]);
+});
+
+Deno.test("ipv4At agrees with at() for blocks, octet ranges and exclusions; names and IPv6 go by text", async () => {
+  const set = await parseTargets(["198.19.0.0/22", "10.1-2.0,7.1-3", "example.test"], {
+    exclude: ["198.19.1.0/24", "10.2.7.2"],
+    resolve: (name) => Promise.resolve(name === "example.test" ? ["192.0.2.7"] : []),
+  });
+  const v6 = await parseTargets(["::1"], { ipv6: true });
+  assert.equal(v6.ipv4At!(0), undefined);
+  let numeric = 0;
+  for (let i = 0; i < set.size; i++) {
+    const value = set.ipv4At!(i);
+    const target = set.at(i);
+    if (value === undefined) {
+      assert.ok(target.family === 6 || target.hostname !== undefined, target.address);
+      continue;
+    }
+    numeric++;
+    assert.equal(formatIPv4(value), target.address);
+  }
+  assert.equal(numeric, 768 + 11);
 });

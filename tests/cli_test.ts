@@ -26,6 +26,23 @@ async function run(argv: string[]): Promise<Captured> {
   return { code, stdout, stderr };
 }
 
+/**
+ * Accept and close connections until the listener closes. A connection the scan reset before
+ * it was accepted (accept fails with "not connected") is not the end of the listener: left
+ * uncaught, it failed the whole module.
+ */
+async function acceptAndClose(listener: Deno.Listener): Promise<void> {
+  while (true) {
+    try {
+      (await listener.accept()).close();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotConnected) continue;
+      if (error instanceof Deno.errors.ConnectionReset) continue;
+      return; // closed
+    }
+  }
+}
+
 /** Listen on `ports` at `hostname`; close them all when `fn` is done. */
 async function withListeners<T>(
   hostname: string,
@@ -33,9 +50,7 @@ async function withListeners<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const listeners = ports.map((port) => Deno.listen({ hostname, port }));
-  const loops = listeners.map(async (listener) => {
-    for await (const conn of listener) conn.close();
-  });
+  const loops = listeners.map(acceptAndClose);
   try {
     return await fn();
   } finally {

@@ -22,7 +22,16 @@ function compilePermissions(): string[] {
 async function withListener<T>(fn: (port: number) => Promise<T>): Promise<T> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const accepting = (async () => {
-    for await (const conn of listener) conn.close();
+    // A connection reset before it is accepted fails accept(); keep accepting until closed.
+    while (true) {
+      try {
+        (await listener.accept()).close();
+      } catch (error) {
+        if (error instanceof Deno.errors.NotConnected) continue;
+        if (error instanceof Deno.errors.ConnectionReset) continue;
+        return;
+      }
+    }
   })();
   try {
     return await fn((listener.addr as Deno.NetAddr).port);

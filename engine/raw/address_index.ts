@@ -39,10 +39,13 @@ export class AddressIndex {
   /** Record `address` at `position` (a non-negative integer). */
   set(address: string, position: number): void {
     const key = this.#value(address);
-    if (key === undefined) {
-      this.#other.set(address, position);
-      return;
-    }
+    if (key === undefined) this.#other.set(address, position);
+    else this.setIPv4(key, position);
+  }
+
+  /** Record the IPv4 address `value` (a 32-bit number) at `position`. */
+  setIPv4(value: number, position: number): void {
+    const key = value >>> 0;
     let slot = this.#slot(key);
     while (this.#values[slot] !== 0 && this.#keys[slot] !== key) slot = (slot + 1) & this.#mask;
     const fresh = this.#values[slot] === 0;

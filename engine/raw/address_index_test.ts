@@ -29,3 +29,11 @@ Deno.test("AddressIndex: agrees with a Map over a /16 and beyond its first size"
   for (const [text, i] of map) assert.equal(index.get(text), i);
   assert.equal(index.get("10.0.0.1"), undefined);
 });
+
+Deno.test("AddressIndex: an IPv4 address set by value is found by its text", () => {
+  const index = new AddressIndex(2);
+  index.setIPv4(0xc6130a01, 5);
+  assert.equal(index.get("198.19.10.1"), 5);
+  index.set("198.19.10.1", 6);
+  assert.equal(index.get("198.19.10.1"), 6);
+});

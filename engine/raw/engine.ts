@@ -83,6 +83,11 @@ export interface RawEngineOptions {
   backpressure?: () => Promise<void> | undefined;
   /** Route lookup for a target address. */
   route: (address: string) => RawRoute;
+  /**
+   * Route of an IPv4 target given as a number, when known without its text (undefined: ask
+   * `route`). Lets a sweep route its targets before making their text.
+   */
+  routeIPv4?: (value: number) => RawRoute | undefined;
   /** Opens the transport for a group, listening on every endpoint before any probe. */
   openTransport: (endpoints: RawEndpoint[]) => RawTransport;
   /** Our fixed TCP/UDP source port; default a random one outside the scanned ports. */
@@ -469,20 +474,27 @@ export async function runRawEngine(
   let groupNo = 0;
   for (let start = 0; start < plan.targets.size && !aborted(); start += perGroup) {
     const end = Math.min(plan.targets.size, start + perGroup);
-    const group: Target[] = [];
-    for (let i = start; i < end; i++) group.push(plan.targets.at(i));
-    await scanGroup(group, { groupNo: groupNo++, start });
+    await scanGroup({ groupNo: groupNo++, start, end });
   }
   progress(true);
   emit({ type: "end", time: wall(), partial: aborted() });
 
-  async function scanGroup(
-    group: Target[],
-    where: { groupNo: number; start: number },
-  ): Promise<void> {
+  async function scanGroup(where: { groupNo: number; start: number; end: number }): Promise<void> {
     const { groupNo, start } = where;
-    const H = group.length;
-    const keys = group.map((t) => canonical(t.address));
+    const H = where.end - start;
+    // Targets are made when first needed: the text and objects of a /16's 65536 addresses
+    // cost a sweep's start ~70 ms, while most are needed only when their probe goes out,
+    // during the paced pass. IPv4 targets are routed and indexed by number (NaN: by text).
+    const targets: (Target | undefined)[] = new Array(H);
+    const target = (h: number): Target => (targets[h] ??= plan.targets.at(start + h));
+    const values = new Float64Array(H).fill(NaN);
+    if (plan.targets.ipv4At) {
+      for (let h = 0; h < H; h++) values[h] = plan.targets.ipv4At(start + h) ?? NaN;
+    }
+    const isLoopback = (h: number): boolean =>
+      Number.isNaN(values[h])
+        ? isLoopbackAddress(canonical(target(h).address))
+        : values[h] >>> 24 === 127;
     // Units of each host inside the shard (all of them without --shard).
     const unitsOf = new Int32Array(H).fill(P);
     let member: Uint8Array | undefined;
@@ -512,7 +524,7 @@ export async function runRawEngine(
     let lastRoute: RawRoute | undefined;
     let lastKey = "";
     for (let h = 0; h < H; h++) {
-      if (plan.skip?.host(group[h].address)) {
+      if (plan.skip?.host(target(h).address)) {
         // Finished by the interrupted run this scan resumes: no discovery, no ports.
         routes.push(undefined);
         continue;
@@ -522,32 +534,38 @@ export async function runRawEngine(
         continue;
       }
       try {
-        const r = options.route(group[h].address);
+        const numeric = !Number.isNaN(values[h]);
+        const r = (numeric ? options.routeIPv4?.(values[h]) : undefined) ??
+          options.route(target(h).address);
+        const family = numeric ? 4 : target(h).family;
         routes.push(r);
         // Targets share route objects (native_transport.ts): one endpoint check per route.
         if (r !== lastRoute) {
           lastRoute = r;
           lastKey = `${r.interface}|${r.source}`;
-          if (!endpoints.has(lastKey)) endpoints.set(lastKey, { ...r, family: group[h].family });
+          if (!endpoints.has(lastKey)) endpoints.set(lastKey, { ...r, family });
         }
         const key = lastKey;
         if (
           useArp && !plan.skipDiscovery && r.onLink && r.mac &&
-          r.linkType === DLT_EN10MB && !isLoopbackAddress(keys[h])
+          r.linkType === DLT_EN10MB && !isLoopback(h)
         ) {
           arpHost[h] = 1; // ARP, or ND for IPv6: advertisements come in with the ICMPv6
-          if (group[h].family === 4) endpoints.get(key)!.arp = true;
+          if (family === 4) endpoints.get(key)!.arp = true;
         }
       } catch (error) {
         routes.push(undefined);
         emit({
           type: "warning",
-          message: `${group[h].address}: ${error instanceof Error ? error.message : error}`,
+          message: `${target(h).address}: ${error instanceof Error ? error.message : error}`,
         });
       }
     }
     const index = new AddressIndex(H);
-    for (let h = 0; h < H; h++) index.set(keys[h], h);
+    for (let h = 0; h < H; h++) {
+      if (Number.isNaN(values[h])) index.set(canonical(target(h).address), h);
+      else index.setIPv4(values[h], h);
+    }
     // Routes are shared between targets (native_transport.ts), so most sources repeat.
     let lastSource = "";
     let lastCanonical = "";
@@ -573,8 +591,8 @@ export async function runRawEngine(
       const downReason: (string | undefined)[] = new Array(H);
       const hostEvent = (h: number, reason: string, latencyMs?: number, mac?: string) => {
         up[h] = 1;
-        const event: HostEvent = { type: "host", address: group[h].address, status: "up", reason };
-        if (group[h].hostname !== undefined) event.hostname = group[h].hostname;
+        const event: HostEvent = { type: "host", address: target(h).address, status: "up", reason };
+        if (target(h).hostname !== undefined) event.hostname = target(h).hostname;
         if (latencyMs !== undefined) event.latencyMs = round(latencyMs);
         if (mac !== undefined) event.mac = mac;
         emit(event);
@@ -592,7 +610,7 @@ export async function runRawEngine(
         if (plan.skipDiscovery) {
           if (hostCursor < H) up[h] = 1;
           else hostEvent(h, "user-set");
-        } else if (loopbackUp && isLoopbackAddress(keys[h])) hostEvent(h, "localhost-response");
+        } else if (loopbackUp && isLoopback(h)) hostEvent(h, "localhost-response");
         else probeHosts++;
         if (h % EMIT_CHECK === EMIT_CHECK - 1) await readerCatchUp();
       }
@@ -629,18 +647,18 @@ export async function runRawEngine(
             const r = routes[h]!;
             const set = probeSets[h] ??= arpHost[h]
               ? [{
-                kind: group[h].family === 4 ? "arp" : "nd",
-                family: group[h].family,
+                kind: target(h).family === 4 ? "arp" : "nd",
+                family: target(h).family,
                 source: r.source,
-                destination: group[h].address,
+                destination: target(h).address,
                 interface: r.interface,
                 sourceMac: r.mac,
               }]
               : discoveryProbes(
                 {
-                  family: group[h].family,
+                  family: target(h).family,
                   source: r.source,
-                  destination: group[h].address,
+                  destination: target(h).address,
                   srcPort,
                 },
                 cookie,
@@ -697,8 +715,8 @@ export async function runRawEngine(
           if (!up[h] && routes[h] && !aborted()) {
             emit({
               type: "host",
-              address: group[h].address,
-              ...(group[h].hostname !== undefined ? { hostname: group[h].hostname } : {}),
+              address: target(h).address,
+              ...(target(h).hostname !== undefined ? { hostname: target(h).hostname } : {}),
               status: "down",
               reason: downReason[h] ?? "no-response",
             });
@@ -737,11 +755,11 @@ export async function runRawEngine(
       let activeHosts = L;
       const finishHost = (l: number) => {
         activeHosts--;
-        ordered({ type: "host-done", address: group[live[l]].address, timedOut: false });
+        ordered({ type: "host-done", address: target(live[l]).address, timedOut: false });
       };
       if (plan.skip) {
         for (let l = 0; l < L; l++) {
-          const address = group[live[l]].address;
+          const address = target(live[l]).address;
           for (let pi = 0; pi < P; pi++) {
             if (state[l * P + pi]) continue;
             if (!plan.skip.port(address, pi < PT ? "tcp" : "udp", portAt(pi))) continue;
@@ -765,7 +783,7 @@ export async function runRawEngine(
           done += remaining[l];
           remaining[l] = 0;
           activeHosts--;
-          ordered({ type: "host-done", address: group[live[l]].address, timedOut: true });
+          ordered({ type: "host-done", address: target(live[l]).address, timedOut: true });
         }
       };
       // Per host: probes in flight (a Window used as a counter) and an RTT estimator, both
@@ -819,9 +837,9 @@ export async function runRawEngine(
             if (perHostCap) (hostWindow[l] ??= new Window(1, { min: 1, max: 1 })).sent(t, 1);
             const data = udp ? payload?.(port) : undefined;
             return portProbe(udp ? "udp" : tcpType!, {
-              family: group[h].family,
+              family: target(h).family,
               source: routes[h]!.source,
-              destination: group[h].address,
+              destination: target(h).address,
               srcPort,
               dstPort: port,
             }, { cookie, ...(data ? { payload: data } : {}) });
@@ -847,7 +865,7 @@ export async function runRawEngine(
             hostWindow[l]?.answered(sendTimes[u]);
             const event: RawPortEvent = {
               type: "port",
-              address: group[h].address,
+              address: target(h).address,
               protocol: v.protocol,
               port: v.port,
               state: v.state,
@@ -887,7 +905,7 @@ export async function runRawEngine(
           const silent = pi < PT ? silentTcp! : silentUdp;
           emit({
             type: "port",
-            address: group[h].address,
+            address: target(h).address,
             protocol: pi < PT ? "tcp" : "udp",
             port: portAt(pi),
             state: silent.state,

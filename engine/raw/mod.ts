@@ -98,9 +98,12 @@ async function* stream(
   // UDP payloads load only for scans that send UDP (-sU, -PU).
   const udp = plan.ports.udp.length > 0 || (plan.discovery?.udp.length ?? 0) > 0;
   const udpPayload = udp ? (await import("../../registry/udp_payloads.ts")).udpPayload : undefined;
+  const route = nativeRoute();
   const queue = new EventQueue(options.queueBounds);
   const running = runRawEngine(plan, (e) => queue.push(e), {
-    route: nativeRoute(),
+    route,
+    // A test's own route function gets no native shortcut beside it.
+    ...(options.engine?.route ? {} : { routeIPv4: route.ipv4 }),
     openTransport: (endpoints) =>
       openNativeTransport(endpoints, {
         srcPort,

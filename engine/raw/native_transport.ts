@@ -537,7 +537,7 @@ function readAll(captures: readonly Capture[], origin: number): RawReply[] {
  * interface with several IPv4 addresses are looked up per target, since the kernel's source
  * choice there depends on which address's subnet holds the target.
  */
-export function nativeRoute(): (address: string) => RawRoute {
+export function nativeRoute(): NativeRoute {
   let cache: RouteOptions | undefined;
   let table4: RouteEntry[] | undefined;
   let local: Set<number> | undefined;
@@ -562,7 +562,7 @@ export function nativeRoute(): (address: string) => RawRoute {
       ...(ours && ours !== "00:00:00:00:00:00" ? { mac: ours } : {}),
     };
   };
-  return (address) => {
+  const init = () => {
     if (!cache) {
       const interfaces = getInterfaceAddresses();
       cache = {
@@ -585,28 +585,60 @@ export function nativeRoute(): (address: string) => RawRoute {
       table4 = parseIPv4Routes(cache.ipv4Table!);
       if (table4.every((r) => r.prefixLength <= 24)) rowBy24 = new Map();
     }
+  };
+  /** The main-table row for a non-local IPv4 `value` (its bytes are in `bytes`). */
+  const rowOf = (value: number): RouteEntry | undefined | null => {
+    if (!rowBy24) return longestPrefixMatch(table4!, bytes);
+    const key = value >>> 8;
+    let row = rowBy24.get(key);
+    if (row === undefined) {
+      row = longestPrefixMatch(table4!, bytes) ?? null;
+      rowBy24.set(key, row);
+    }
+    return row;
+  };
+  const route = ((address: string): RawRoute => {
+    init();
     if (!parseDottedQuad(address, bytes) || bytes[0] === 127 || local!.has(quadValue(bytes))) {
       return lookup(address);
     }
-    let row: RouteEntry | undefined | null;
-    if (rowBy24) {
-      const key = quadValue(bytes) >>> 8;
-      row = rowBy24.get(key);
-      if (row === undefined) {
-        row = longestPrefixMatch(table4!, bytes) ?? null;
-        rowBy24.set(key, row);
-      }
-    } else row = longestPrefixMatch(table4!, bytes);
+    const row = rowOf(quadValue(bytes));
     if (!row || (row.gateway === undefined && (v4Count!.get(row.interface) ?? 0) > 1)) {
       return lookup(address);
     }
-    let route = byRow.get(row);
-    if (!route) {
-      route = lookup(address);
-      byRow.set(row, route);
+    let found = byRow.get(row);
+    if (!found) {
+      found = lookup(address);
+      byRow.set(row, found);
     }
-    return route;
+    return found;
+  }) as NativeRoute;
+  route.ipv4 = (value) => {
+    init();
+    if (value >>> 24 === 127 || local!.has(value >>> 0)) return undefined;
+    bytes[0] = value >>> 24;
+    bytes[1] = (value >>> 16) & 0xff;
+    bytes[2] = (value >>> 8) & 0xff;
+    bytes[3] = value & 0xff;
+    const row = rowOf(value >>> 0);
+    if (!row || (row.gateway === undefined && (v4Count!.get(row.interface) ?? 0) > 1)) {
+      return undefined;
+    }
+    // Only a row already looked up by text answers here: the first target of each row makes
+    // its text and goes through the kernel once.
+    return byRow.get(row);
   };
+  return route;
+}
+
+/** {@linkcode nativeRoute}'s lookup, with a numeric IPv4 shortcut. */
+export interface NativeRoute {
+  (address: string): RawRoute;
+  /**
+   * The route of the IPv4 address `value` when the cache already holds it, without its text;
+   * undefined when the text lookup must decide (local, loopback, a new row).
+   */
+  ipv4(value: number): RawRoute | undefined;
 }
 
 /** Four address bytes as one unsigned number. */
