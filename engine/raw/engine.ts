@@ -221,9 +221,9 @@ function canonical(address: string): string {
 }
 
 /** A source port in 33000..60999 that is not among `avoid` (when one exists). */
-export function pickSourcePort(avoid: readonly number[]): number {
+export function pickSourcePort(...avoid: (readonly number[])[]): number {
   const taken = new Uint8Array(65536);
-  for (let i = 0; i < avoid.length; i++) taken[avoid[i] & 0xffff] = 1;
+  for (const list of avoid) for (let i = 0; i < list.length; i++) taken[list[i] & 0xffff] = 1;
   for (let i = 0; i < 64; i++) {
     const p = 33000 + Math.floor(Math.random() * 28000);
     if (!taken[p]) return p;
@@ -414,15 +414,14 @@ export async function runRawEngine(
   const PT = tcpPorts.length;
   const P = PT + udpPorts.length;
   const portAt = (pi: number) => (pi < PT ? tcpPorts[pi] : udpPorts[pi - PT]);
-  const srcPort = options.srcPort ??
-    pickSourcePort(plan.ports.tcp.concat(plan.ports.udp));
+  const srcPort = options.srcPort ?? pickSourcePort(plan.ports.tcp, plan.ports.udp);
   const cookie = options.cookie ?? new ProbeCookie();
   const timing = plan.timing;
   const loopbackUp = options.loopbackAlwaysUp ?? true;
   const tcpIndex = new Int32Array(65536).fill(-1);
-  tcpPorts.forEach((p, i) => (tcpIndex[p] = i));
+  for (let i = 0; i < tcpPorts.length; i++) tcpIndex[tcpPorts[i]] = i;
   const udpIndex = new Int32Array(65536).fill(-1);
-  udpPorts.forEach((p, i) => (udpIndex[p] = PT + i));
+  for (let i = 0; i < udpPorts.length; i++) udpIndex[udpPorts[i]] = PT + i;
   // --shard: units are numbered target index x port index (one unit per host for -sn).
   const S = Math.max(1, P);
   const shard: Permutation | undefined = plan.shard

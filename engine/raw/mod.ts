@@ -94,7 +94,7 @@ async function* stream(
   if (outer?.aborted) internal.abort();
   outer?.addEventListener("abort", onAbort, { once: true });
   const srcPort = options.engine?.srcPort ??
-    pickSourcePort(plan.ports.tcp.concat(plan.ports.udp));
+    pickSourcePort(plan.ports.tcp, plan.ports.udp);
   // UDP payloads load only for scans that send UDP (-sU, -PU).
   const udp = plan.ports.udp.length > 0 || (plan.discovery?.udp.length ?? 0) > 0;
   const udpPayload = udp ? (await import("../../registry/udp_payloads.ts")).udpPayload : undefined;
