@@ -44,50 +44,59 @@ export function partitionIgnored(
     return { shown: ports.slice(), ignored: [] };
   }
   // A -p- report has 65535 ports: one cheap pass to count, one to split, and sorts only
-  // where the input was not already in order (reports keep ports sorted).
-  const counts = new Map<string, number>();
-  for (const p of ports) {
-    const key = groupKey(p);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
+  // where the input was not already in order (reports keep ports sorted). Groups are numbered
+  // (state x protocol) instead of keyed by text.
+  const counts = new Int32Array(GROUPS);
+  for (let i = 0; i < ports.length; i++) counts[groupOf(ports[i])]++;
   const shown: PortResult[] = [];
-  const groups = new Map<string, IgnoredGroup>();
-  for (const p of ports) {
-    const key = groupKey(p);
+  const groups: (IgnoredGroup | undefined)[] = new Array(GROUPS);
+  const order: number[] = []; // groups in first-seen order
+  for (let i = 0; i < ports.length; i++) {
+    const p = ports[i];
+    const g = groupOf(p);
     const hidden = options.openOnly
       ? !OPEN_STATES.has(p.state)
-      : p.state !== "open" && counts.get(key)! > limit;
+      : p.state !== "open" && counts[g] > limit;
     if (!hidden) {
       shown.push(p);
       continue;
     }
-    let group = groups.get(key);
+    let group = groups[g];
     if (group === undefined) {
       group = { state: p.state, protocol: p.protocol, ports: [], reasons: new Map() };
-      groups.set(key, group);
+      groups[g] = group;
+      order.push(g);
     }
     group.ports.push(p.port);
     const same = group.reasons.get(p.reason);
     if (same === undefined) group.reasons.set(p.reason, [p.port]);
     else same.push(p.port);
   }
-  for (const group of groups.values()) {
+  const ignored: IgnoredGroup[] = [];
+  for (const g of order) {
+    const group = groups[g]!;
     sortIfNeeded(group.ports);
     for (const list of group.reasons.values()) sortIfNeeded(list);
+    ignored.push(group);
   }
-  const ignored = [...groups.values()].sort((a, b) => b.ports.length - a.ports.length);
+  // Largest first; equal groups keep first-seen order (the sort is stable).
+  ignored.sort((a, b) => b.ports.length - a.ports.length);
   return { shown, ignored };
 }
 
-/** States and protocols are few: one interned string per pair, no concatenation per port. */
-const GROUP_KEYS = new Map<string, Map<string, string>>();
+const STATE_INDEX: Readonly<Record<PortState, number>> = {
+  "open": 0,
+  "closed": 1,
+  "filtered": 2,
+  "unfiltered": 3,
+  "open|filtered": 4,
+  "closed|filtered": 5,
+};
+const GROUPS = 12;
 
-function groupKey(p: PortResult): string {
-  let byProtocol = GROUP_KEYS.get(p.state);
-  if (byProtocol === undefined) GROUP_KEYS.set(p.state, byProtocol = new Map());
-  let key = byProtocol.get(p.protocol);
-  if (key === undefined) byProtocol.set(p.protocol, key = `${p.state} ${p.protocol}`);
-  return key;
+/** A port's group: its state and protocol as one small number. */
+function groupOf(p: PortResult): number {
+  return STATE_INDEX[p.state] * 2 + (p.protocol === "tcp" ? 0 : 1);
 }
 
 function sortIfNeeded(list: number[]): void {

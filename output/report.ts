@@ -169,6 +169,9 @@ const LINEAR_PORTS = 8;
 class PortTable {
   #list: PortResult[] = [];
   #index?: Map<number, number>;
+  /** Whether results were added in key order (then no sort is needed). */
+  #ordered = true;
+  #lastKey = -1;
 
   get size(): number {
     return this.#list.length;
@@ -192,6 +195,8 @@ class PortTable {
     }
     const list = this.#list;
     list.push(result);
+    if (key < this.#lastKey) this.#ordered = false;
+    this.#lastKey = key;
     if (this.#index) this.#index.set(key, list.length - 1);
     else if (list.length > LINEAR_PORTS) {
       this.#index = new Map();
@@ -208,12 +213,7 @@ class PortTable {
    */
   sorted(): PortResult[] {
     const list = this.#list;
-    let ordered = true;
-    for (let i = 1; i < list.length && ordered; i++) {
-      ordered = portKey(list[i - 1].protocol, list[i - 1].port) <
-        portKey(list[i].protocol, list[i].port);
-    }
-    if (ordered) return list.slice();
+    if (this.#ordered) return list.slice();
     const keys = new Float64Array(list.length);
     for (let i = 0; i < list.length; i++) {
       keys[i] = portKey(list[i].protocol, list[i].port) * POSITIONS + i;

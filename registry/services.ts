@@ -39,7 +39,14 @@ export function portClass(port: number): PortClass {
 }
 
 interface ProtocolTables {
-  byPort: Map<number, ServiceEntry>;
+  /**
+   * Where each port's IANA line starts in the registry text, plus one (0: no line). Entries
+   * are made from it on first lookup: a scan's report names a few ports, and making all 6300
+   * entries up front cost every scan ~15 ms.
+   */
+  line: Int32Array;
+  /** Curated entries, and IANA entries once made; indexed by port. */
+  byPort: (ServiceEntry | undefined)[];
   /** IANA names that a curated entry replaced, kept searchable (`-p wap-wsp` finds 9200). */
   replaced: [string, number][];
   /** Lower-cased name -> ports, ascending; built on the first name search. */
@@ -66,27 +73,61 @@ export function ianaPorts(): [number, number, string, string][] {
 function getTables(): Record<Protocol, ProtocolTables> {
   if (tables) return tables;
   const built: Record<Protocol, ProtocolTables> = {
-    tcp: { byPort: new Map(), replaced: [] },
-    udp: { byPort: new Map(), replaced: [] },
+    tcp: { line: new Int32Array(MAX_PORT + 1), byPort: new Array(MAX_PORT + 1), replaced: [] },
+    udp: { line: new Int32Array(MAX_PORT + 1), byPort: new Array(MAX_PORT + 1), replaced: [] },
   };
-  for (const [port, flags, name, description] of ianaPorts()) {
-    const entry: ServiceEntry = Object.freeze(
-      description ? { name, usage: description } : { name },
-    );
-    if (flags & 1) built.tcp.byPort.set(port, entry);
-    if (flags & 2) built.udp.byPort.set(port, entry);
+  const text = IANA_PORTS_TEXT;
+  for (let at = 0; at < text.length;) {
+    let end = text.indexOf("\n", at);
+    if (end < 0) end = text.length;
+    if (end > at) {
+      const t1 = text.indexOf("\t", at);
+      const port = Number(text.slice(at, t1));
+      const flags = text.charCodeAt(t1 + 1) - 48;
+      if (flags & 1) built.tcp.line[port] = at + 1;
+      if (flags & 2) built.udp.line[port] = at + 1;
+    }
+    at = end + 1;
   }
   const curated: readonly CuratedService[] = [...EXTRA_SERVICES, ...SEED_SERVICES];
   for (const service of curated) {
     for (const protocol of service.protocols) {
       const table = built[protocol];
-      const previous = table.byPort.get(service.port);
+      const previous = entryOf(table, service.port);
       if (previous) table.replaced.push([previous.name, service.port]);
-      table.byPort.set(service.port, Object.freeze({ name: service.name, usage: service.usage }));
+      table.byPort[service.port] = Object.freeze({ name: service.name, usage: service.usage });
     }
   }
   tables = built;
   return built;
+}
+
+/** The entry for `port`: curated, or made from its IANA line (and kept). */
+function entryOf(table: ProtocolTables, port: number): ServiceEntry | undefined {
+  const known = table.byPort[port];
+  if (known !== undefined || !(port >= 0 && port <= MAX_PORT)) return known;
+  const start = table.line[port] - 1;
+  if (start < 0) return undefined;
+  // "port\tflags\tname\tdescription"
+  const text = IANA_PORTS_TEXT;
+  let end = text.indexOf("\n", start);
+  if (end < 0) end = text.length;
+  const t2 = text.indexOf("\t", text.indexOf("\t", start) + 1);
+  const t3 = text.indexOf("\t", t2 + 1);
+  const name = text.slice(t2 + 1, t3 < 0 || t3 > end ? end : t3);
+  const description = t3 < 0 || t3 > end ? "" : text.slice(t3 + 1, end);
+  const entry: ServiceEntry = Object.freeze(description ? { name, usage: description } : { name });
+  table.byPort[port] = entry;
+  return entry;
+}
+
+/** Every port with an entry (curated or IANA), ascending. */
+function namedPorts(table: ProtocolTables): number[] {
+  const ports: number[] = [];
+  for (let port = 0; port <= MAX_PORT; port++) {
+    if (table.line[port] !== 0 || table.byPort[port] !== undefined) ports.push(port);
+  }
+  return ports;
 }
 
 function getNameIndex(table: ProtocolTables): Map<string, number[]> {
@@ -98,7 +139,7 @@ function getNameIndex(table: ProtocolTables): Map<string, number[]> {
     if (!ports) index.set(key, [port]);
     else if (!ports.includes(port)) ports.push(port);
   };
-  for (const [port, entry] of table.byPort) add(entry.name, port);
+  for (const port of namedPorts(table)) add(entryOf(table, port)!.name, port);
   for (const [name, port] of table.replaced) add(name, port);
   for (const ports of index.values()) ports.sort((a, b) => a - b);
   table.byName = index;
@@ -115,7 +156,8 @@ function getNameIndex(table: ProtocolTables): Map<string, number[]> {
  * ```
  */
 export function lookupService(port: number, protocol: Protocol): ServiceEntry | undefined {
-  return getTables()[protocol]?.byPort.get(port);
+  const table = getTables()[protocol];
+  return table === undefined ? undefined : entryOf(table, port);
 }
 
 /**
@@ -161,7 +203,7 @@ function getRanking(protocol: Protocol): number[] {
   const cached = rankings[protocol];
   if (cached) return cached;
   const head = protocol === "tcp" ? TCP_RANKING_HEAD : UDP_RANKING_HEAD;
-  const named = [...getTables()[protocol].byPort.keys()].sort((a, b) => a - b);
+  const named = namedPorts(getTables()[protocol]);
   const seen = new Uint8Array(MAX_PORT + 1);
   const ranking: number[] = [];
   const take = (port: number): void => {
