@@ -8,6 +8,7 @@
  */
 import { fileURLToPath } from "node:url";
 import type { Lab } from "../tests/lab/lab.ts";
+import meta from "../deno.json" with { type: "json" };
 
 /** Absolute path of the command under test (`deno run -A <main.ts>`). */
 export const MAIN_TS: string = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -21,9 +22,13 @@ export function benchRounds(): number {
   return Number.isInteger(n) && n > 0 ? n : 3;
 }
 
-/** The command line that runs Portolan with `args`. */
+/**
+ * The command line that runs Portolan with `args`: `deno run -A` with the V8 flags of
+ * `deno task scan`, which the compiled binary carries too (`deno task compile`).
+ */
 export function portolanArgv(args: string[]): string[] {
-  return [Deno.execPath(), "run", "-A", MAIN_TS, ...args];
+  const v8 = meta.tasks.scan.split(/\s+/).filter((word) => word.startsWith("--v8-flags"));
+  return [Deno.execPath(), "run", "-A", ...v8, MAIN_TS, ...args];
 }
 
 /** Median of `values` (mean of the middle two for an even count); NaN when empty. */

@@ -10,10 +10,10 @@ import meta from "../deno.json" with { type: "json" };
 const mainTs = fromFileUrl(new URL("../main.ts", import.meta.url));
 const root = fromFileUrl(new URL("..", import.meta.url));
 
-/** The --allow-* (and --unstable-*) flags of the compile task, exactly as written there. */
+/** The --allow-*, --unstable-* and --v8-flags flags of the compile task, exactly as written. */
 function compilePermissions(): string[] {
   const flags = meta.tasks.compile.split(/\s+/).filter((word) =>
-    word.startsWith("--allow-") || word.startsWith("--unstable-")
+    word.startsWith("--allow-") || word.startsWith("--unstable-") || word.startsWith("--v8-flags")
   );
   assert.ok(flags.length > 0, "the compile task names its permissions");
   return flags;
