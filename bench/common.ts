@@ -27,8 +27,21 @@ export function benchRounds(): number {
  * `deno task scan`, which the compiled binary carries too (`deno task compile`).
  */
 export function portolanArgv(args: string[]): string[] {
-  const v8 = meta.tasks.scan.split(/\s+/).filter((word) => word.startsWith("--v8-flags"));
-  return [Deno.execPath(), "run", "-A", ...v8, MAIN_TS, ...args];
+  const v8 = scanV8Flags();
+  return [
+    Deno.execPath(),
+    "run",
+    "-A",
+    ...(v8.length ? [`--v8-flags=${v8.join(",")}`] : []),
+    MAIN_TS,
+    ...args,
+  ];
+}
+
+/** The V8 flags of `deno task scan` (`--v8-flags=a,b` -> ["a", "b"]). */
+export function scanV8Flags(): string[] {
+  return meta.tasks.scan.split(/\s+/).filter((word) => word.startsWith("--v8-flags="))
+    .flatMap((word) => word.slice("--v8-flags=".length).split(","));
 }
 
 /** Median of `values` (mean of the middle two for an even count); NaN when empty. */

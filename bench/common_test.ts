@@ -8,10 +8,12 @@ import {
   parseMasscanList,
   parseNmapXml,
   parseZmapCsv,
+  portolanArgv,
   portolanOpenAddresses,
   portolanPorts,
   type PortolanReport,
   roundOrder,
+  scanV8Flags,
 } from "./common.ts";
 import { countSockets } from "./memory.ts";
 
@@ -121,4 +123,13 @@ Deno.test("countSockets sees a network socket and ignores Unix ones", async () =
     await Deno.remove(dir, { recursive: true });
   }
   assert.equal(countSockets(Deno.pid), before);
+});
+
+Deno.test("portolanArgv runs main.ts with the V8 flags of deno task scan", () => {
+  const argv = portolanArgv(["-p", "80"]);
+  const flags = scanV8Flags();
+  assert.ok(flags.includes("--max-semi-space-size=4"), flags.join(" "));
+  assert.ok(argv.includes(`--v8-flags=${flags.join(",")}`), argv.join(" "));
+  assert.deepEqual(argv.slice(-3).slice(1), ["-p", "80"]);
+  assert.ok(argv[argv.length - 3].endsWith("main.ts"));
 });

@@ -21,7 +21,7 @@
  */
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { type BenchResult, verdict } from "./common.ts";
+import { type BenchResult, scanV8Flags, verdict } from "./common.ts";
 
 /** What the child measured. */
 export interface MemoryReport {
@@ -53,7 +53,15 @@ export async function memoryBench(): Promise<BenchResult> {
   // No permission at all: Deno would need --allow-all to read /proc/self, so this process
   // watches the child's /proc entry instead (sockets, peak RSS) while it runs.
   const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--v8-flags=--expose-gc", self, "--child", target],
+    // --expose-gc for the retained-heap samples, plus the V8 flags `deno task scan` runs with.
+    args: [
+      "run",
+      "--no-prompt",
+      `--v8-flags=--expose-gc,${scanV8Flags().join(",")}`,
+      self,
+      "--child",
+      target,
+    ],
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
