@@ -652,6 +652,9 @@ export async function* connectScan(
       }
       const probe = pickProbe();
       if (!probe) {
+        // Admitting hosts can finish them with nothing to send (a loopback target of -sn is
+        // up at once): then no probe will ever wake this loop.
+        if (finished()) break;
         await new Promise<void>((resolve) => (schedulerWake = resolve));
         continue;
       }

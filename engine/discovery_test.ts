@@ -111,3 +111,21 @@ Deno.test("connect ping: -PS<listening port> is syn-ack, a closed one conn-refus
     await accepting;
   }
 });
+
+Deno.test("connect ping: -sn of a loopback target ends at once, the host up as localhost", async () => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("the -sn connect ping did not end")), 5000);
+  });
+  try {
+    const events = await Promise.race([hosts(["-sn", "127.0.0.1", "127.0.0.2"], true), stuck]);
+    const up = events.filter((e): e is HostEvent => e.type === "host");
+    deepStrictEqual(up.map((h) => `${h.address} ${h.status} ${h.reason}`), [
+      "127.0.0.1 up localhost-response",
+      "127.0.0.2 up localhost-response",
+    ]);
+    equal(events.at(-1)?.type, "end");
+  } finally {
+    clearTimeout(timer);
+  }
+});
