@@ -142,16 +142,6 @@ function ipv4Octets(octets: number[][]): Block {
   const weights = [1, 1, 1, 1];
   for (let k = 2; k >= 0; k--) weights[k] = weights[k + 1] * octets[k + 1].length;
   const size = weights[0] * octets[0].length;
-  const addressAt = (index: number) => {
-    let rest = index;
-    const parts: number[] = [];
-    for (let k = 0; k < 4; k++) {
-      const digit = Math.floor(rest / weights[k]);
-      rest -= digit * weights[k];
-      parts.push(octets[k][digit]);
-    }
-    return parts.join(".");
-  };
   const valueAt = (index: number) => {
     let rest = index;
     let value = 0;
@@ -182,7 +172,7 @@ function ipv4Octets(octets: number[][]): Block {
   return {
     family: 4,
     size,
-    addressAt,
+    addressAt: (index) => formatIPv4(valueAt(index)),
     valueAt,
     excludedRanges: (ex) => rankedRanges(ex.v4, { min, max, rank }),
     intervals4: () => octetIntervals(octets),

@@ -115,5 +115,10 @@ function sortIfNeeded(list: number[]): void {
  */
 export function shownWithOpen(host: HostReport, report: ScanReport): boolean {
   if (report.portsPerHost.tcp + report.portsPerHost.udp === 0) return true;
-  return host.ports.some((p) => OPEN_STATES.has(p.state));
+  return mayBeOpen(host.ports);
+}
+
+/** Whether any of `ports` is open or open|filtered: what `--open` keeps. */
+export function mayBeOpen(ports: readonly PortResult[]): boolean {
+  return ports.some((p) => OPEN_STATES.has(p.state));
 }

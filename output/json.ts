@@ -78,7 +78,7 @@ function* portLines(ports: readonly PortResult[]): Generator<string> {
     yield "[]";
     return;
   }
-  const nested = ports.some((p) => p.serviceInfo || p.scripts || p.audit);
+  const nested = hasDetails(ports);
   for (let from = 0; from < ports.length; from += PORTS_PER_PART) {
     yield `${from === 0 ? "[" : ","}\n${PORT_INDENT}${
       portBody(ports.slice(from, from + PORTS_PER_PART), nested)
@@ -109,14 +109,16 @@ function plainPortLine(p: PortResult): string {
   return `${line}}`;
 }
 
+/** Whether any port carries nested details (version detection, scripts, audit). */
+function hasDetails(ports: readonly PortResult[]): boolean {
+  return ports.some((p) => p.serviceInfo || p.scripts || p.audit);
+}
+
 /** Ports as compact JSON lines joined by `,\n` and the port indent (see {@link portLines}). */
 function portBody(ports: readonly PortResult[], nested: boolean): string {
-  if (!nested && ports.length < 8) return ports.map(plainPortLine).join(`,\n${PORT_INDENT}`);
-  const objects = ports.map(portJson);
-  if (nested || objects.length < 8) {
-    return objects.map((o) => JSON.stringify(o)).join(`,\n${PORT_INDENT}`);
-  }
-  return JSON.stringify(objects).slice(1, -1).replaceAll(
+  if (nested) return ports.map((p) => JSON.stringify(portJson(p))).join(`,\n${PORT_INDENT}`);
+  if (ports.length < 8) return ports.map(plainPortLine).join(`,\n${PORT_INDENT}`);
+  return JSON.stringify(ports.map(portJson)).slice(1, -1).replaceAll(
     '},{"protocol":',
     `},\n${PORT_INDENT}{"protocol":`,
   );
@@ -152,9 +154,7 @@ function* hostParts(host: HostReport, ports: readonly PortResult[]): Generator<s
 function hostText(host: HostReport, ports: readonly PortResult[]): string {
   const list = ports.length === 0
     ? "[]"
-    : `[\n${PORT_INDENT}${
-      portBody(ports, ports.some((p) => p.serviceInfo || p.scripts || p.audit))
-    }\n      ]`;
+    : `[\n${PORT_INDENT}${portBody(ports, hasDetails(ports))}\n      ]`;
   return `    {\n${headText(host)},\n      "ports": ${list}${hostEnd(host)}`;
 }
 

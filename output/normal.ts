@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type IgnoredGroup, OPEN_STATES, partitionIgnored } from "./hidden.ts";
+import { type IgnoredGroup, mayBeOpen, partitionIgnored } from "./hidden.ts";
 import { formatTracerouteNormal } from "../probes/traceroute/format.ts";
 import type { HostReport, PortResult, ScanReport, ScriptRecord } from "./report.ts";
 
@@ -88,9 +88,7 @@ function formatHost(
 ): string[] {
   // nmap drops hosts with nothing to show under --open, even with -v (checked first: a sweep
   // with --open has tens of thousands of such hosts).
-  if (options.openOnly && options.portScan && !host.ports.some((p) => OPEN_STATES.has(p.state))) {
-    return [];
-  }
+  if (options.openOnly && options.portScan && !mayBeOpen(host.ports)) return [];
   const label = hostLabel(host);
   const { shown, ignored: hidden } = partitionIgnored(host.ports, options);
   if (host.status === "down") {

@@ -14,6 +14,7 @@ import type {
   TracerouteEvent,
 } from "../engine/events.ts";
 import { lookupService } from "../registry/services.ts";
+import { mayBeOpen } from "./hidden.ts";
 
 /** What the report needs to know that the events do not carry. */
 export interface ReportMeta {
@@ -179,7 +180,7 @@ class PortTable {
 
   /** True when a port is open or open|filtered (what `--open` shows). */
   anyOpen(): boolean {
-    return this.#list.some((p) => p.state === "open" || p.state === "open|filtered");
+    return mayBeOpen(this.#list);
   }
 
   get(key: number): PortResult | undefined {

@@ -61,12 +61,33 @@ let tables: Record<Protocol, ProtocolTables> | undefined;
  */
 export function ianaPorts(): [number, number, string, string][] {
   const rows: [number, number, string, string][] = [];
-  for (const line of IANA_PORTS_TEXT.split("\n")) {
-    if (line === "") continue;
-    const [port, flags, name, description] = line.split("\t");
-    rows.push([Number(port), Number(flags), name, description ?? ""]);
+  const text = IANA_PORTS_TEXT;
+  for (let at = 0; at < text.length; at = lineEnd(at) + 1) {
+    if (lineEnd(at) > at) rows.push(ianaLine(at));
   }
   return rows;
+}
+
+/** Where the registry text's line starting at `start` ends. */
+function lineEnd(start: number): number {
+  const end = IANA_PORTS_TEXT.indexOf("\n", start);
+  return end < 0 ? IANA_PORTS_TEXT.length : end;
+}
+
+/** The registry line starting at `start`: "port\tprotocols\tname\tdescription". */
+function ianaLine(start: number): [number, number, string, string] {
+  const text = IANA_PORTS_TEXT;
+  const end = lineEnd(start);
+  const t1 = text.indexOf("\t", start);
+  const t2 = text.indexOf("\t", t1 + 1);
+  const t3 = text.indexOf("\t", t2 + 1);
+  const last = t3 < 0 || t3 > end;
+  return [
+    Number(text.slice(start, t1)),
+    Number(text.slice(t1 + 1, t2)),
+    text.slice(t2 + 1, last ? end : t3),
+    last ? "" : text.slice(t3 + 1, end),
+  ];
 }
 
 /** Built on first use: output looks up every reported port, so lookups must be O(1). */
@@ -76,18 +97,15 @@ function getTables(): Record<Protocol, ProtocolTables> {
     tcp: { line: new Int32Array(MAX_PORT + 1), byPort: new Array(MAX_PORT + 1), replaced: [] },
     udp: { line: new Int32Array(MAX_PORT + 1), byPort: new Array(MAX_PORT + 1), replaced: [] },
   };
+  // Only each line's port and protocols are read here; the rest when the port is looked up.
   const text = IANA_PORTS_TEXT;
-  for (let at = 0; at < text.length;) {
-    let end = text.indexOf("\n", at);
-    if (end < 0) end = text.length;
-    if (end > at) {
-      const t1 = text.indexOf("\t", at);
-      const port = Number(text.slice(at, t1));
-      const flags = text.charCodeAt(t1 + 1) - 48;
-      if (flags & 1) built.tcp.line[port] = at + 1;
-      if (flags & 2) built.udp.line[port] = at + 1;
-    }
-    at = end + 1;
+  for (let at = 0; at < text.length; at = lineEnd(at) + 1) {
+    const t1 = text.indexOf("\t", at);
+    if (t1 < 0 || t1 > lineEnd(at)) continue;
+    const port = Number(text.slice(at, t1));
+    const flags = text.charCodeAt(t1 + 1) - 48;
+    if (flags & 1) built.tcp.line[port] = at + 1;
+    if (flags & 2) built.udp.line[port] = at + 1;
   }
   const curated: readonly CuratedService[] = [...EXTRA_SERVICES, ...SEED_SERVICES];
   for (const service of curated) {
@@ -108,14 +126,7 @@ function entryOf(table: ProtocolTables, port: number): ServiceEntry | undefined 
   if (known !== undefined || !(port >= 0 && port <= MAX_PORT)) return known;
   const start = table.line[port] - 1;
   if (start < 0) return undefined;
-  // "port\tflags\tname\tdescription"
-  const text = IANA_PORTS_TEXT;
-  let end = text.indexOf("\n", start);
-  if (end < 0) end = text.length;
-  const t2 = text.indexOf("\t", text.indexOf("\t", start) + 1);
-  const t3 = text.indexOf("\t", t2 + 1);
-  const name = text.slice(t2 + 1, t3 < 0 || t3 > end ? end : t3);
-  const description = t3 < 0 || t3 > end ? "" : text.slice(t3 + 1, end);
+  const [, , name, description] = ianaLine(start);
   const entry: ServiceEntry = Object.freeze(description ? { name, usage: description } : { name });
   table.byPort[port] = entry;
   return entry;

@@ -200,18 +200,18 @@ export function openNativeTransport(
     return b;
   };
 
+  /** The IPv6 raw socket protocol that sends `p` (the kernel writes the IPv6 header). */
+  const protocol6 = (p: RawProbe) => p.kind === "tcp" ? "tcp" : p.kind === "udp" ? "udp" : "icmpv6";
+
   /** Which socket sends `p`: one for all IPv4, one per IPv6 protocol and source. */
   function socketKey(p: RawProbe): string {
-    if (p.family === 4) return "4";
-    const protocol = p.kind === "tcp" ? "tcp" : p.kind === "udp" ? "udp" : "icmpv6";
-    return `${protocol}|${p.source}`;
+    return p.family === 4 ? "4" : `${protocol6(p)}|${p.source}`;
   }
 
   function socketFor(p: RawProbe, key: string = socketKey(p)): RawSocket {
     let s = sockets.get(key);
     if (!s) {
-      const protocol = p.kind === "tcp" ? "tcp" : p.kind === "udp" ? "udp" : "icmpv6";
-      s = RawSocket.open(6, { protocol, source: p.source, sendBufferBytes: 4 << 20 });
+      s = RawSocket.open(6, { protocol: protocol6(p), source: p.source, sendBufferBytes: 4 << 20 });
       sockets.set(key, s);
     }
     return s;
@@ -586,14 +586,23 @@ export function nativeRoute(): NativeRoute {
       if (table4.every((r) => r.prefixLength <= 24)) rowBy24 = new Map();
     }
   };
-  /** The main-table row for a non-local IPv4 `value` (its bytes are in `bytes`). */
-  const rowOf = (value: number): RouteEntry | undefined | null => {
-    if (!rowBy24) return longestPrefixMatch(table4!, bytes);
-    const key = value >>> 8;
-    let row = rowBy24.get(key);
-    if (row === undefined) {
-      row = longestPrefixMatch(table4!, bytes) ?? null;
-      rowBy24.set(key, row);
+  /**
+   * The main-table row whose cached route a non-local IPv4 `value` (its bytes are in `bytes`)
+   * may share, or undefined: no row, or an on-link row on an interface with several IPv4
+   * addresses, where the kernel's source choice depends on the target.
+   */
+  const sharedRow = (value: number): RouteEntry | undefined => {
+    let row: RouteEntry | undefined | null;
+    if (rowBy24) {
+      const key = value >>> 8;
+      row = rowBy24.get(key);
+      if (row === undefined) {
+        row = longestPrefixMatch(table4!, bytes) ?? null;
+        rowBy24.set(key, row);
+      }
+    } else row = longestPrefixMatch(table4!, bytes);
+    if (!row || (row.gateway === undefined && (v4Count!.get(row.interface) ?? 0) > 1)) {
+      return undefined;
     }
     return row;
   };
@@ -602,10 +611,8 @@ export function nativeRoute(): NativeRoute {
     if (!parseDottedQuad(address, bytes) || bytes[0] === 127 || local!.has(quadValue(bytes))) {
       return lookup(address);
     }
-    const row = rowOf(quadValue(bytes));
-    if (!row || (row.gateway === undefined && (v4Count!.get(row.interface) ?? 0) > 1)) {
-      return lookup(address);
-    }
+    const row = sharedRow(quadValue(bytes));
+    if (!row) return lookup(address);
     let found = byRow.get(row);
     if (!found) {
       found = lookup(address);
@@ -620,10 +627,8 @@ export function nativeRoute(): NativeRoute {
     bytes[1] = (value >>> 16) & 0xff;
     bytes[2] = (value >>> 8) & 0xff;
     bytes[3] = value & 0xff;
-    const row = rowOf(value >>> 0);
-    if (!row || (row.gateway === undefined && (v4Count!.get(row.interface) ?? 0) > 1)) {
-      return undefined;
-    }
+    const row = sharedRow(value >>> 0);
+    if (!row) return undefined;
     // Only a row already looked up by text answers here: the first target of each row makes
     // its text and goes through the kernel once.
     return byRow.get(row);
